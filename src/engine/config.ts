@@ -1,0 +1,98 @@
+/**
+ * The shape of `tune.config.ts`. Everything is plain data except functions a
+ * user may pass (sampleFrom, function stoppers, callbacks), so the language
+ * server can read the same shape from the syntax tree.
+ */
+import type { Space } from "./space/domains.ts";
+import type { StopSpec } from "./stoppers/specs.ts";
+
+/** A command trainable: any program that speaks the report protocol (docs/protocol.md). */
+export interface CommandTrainable {
+  command: readonly string[];
+  /** Working directory, relative to the config file. Default: the config file's directory. */
+  cwd?: string;
+  env?: Readonly<Record<string, string>>;
+}
+
+/** A Python function (`module:function`) or class (`module:Class`) trainable run by the bundled `tunelab` package. */
+export interface PythonTrainable {
+  python: string;
+  /** The interpreter. Default: `python3`. */
+  interpreter?: string;
+  cwd?: string;
+  env?: Readonly<Record<string, string>>;
+}
+
+export type TrainableSpec = CommandTrainable | PythonTrainable;
+
+export type Mode = "min" | "max";
+
+export interface SearchSpec {
+  kind: string;
+  seed?: number;
+  [option: string]: unknown;
+}
+
+export interface SchedulerSpec {
+  kind: string;
+  [option: string]: unknown;
+}
+
+export interface ResourcesSpec {
+  cpu?: number;
+  /** Fractions share one GPU between trials (0.5 = two trials per GPU). */
+  gpu?: number;
+}
+
+export interface CheckpointSpec {
+  /** Keep the best `keep` checkpoints by `scoreAttr`, plus always the latest. Default: keep all. */
+  keep?: number;
+  scoreAttr?: string;
+  scoreOrder?: Mode;
+  /** Class trainables: save every N steps (0 = never). */
+  frequency?: number;
+  /** Class trainables: save when the trial ends. */
+  atEnd?: boolean;
+}
+
+export interface LocalExecutorSpec {
+  kind: "local";
+  /** CPUs to schedule on. Default: the machine's. */
+  cpus?: number;
+  /** GPUs to schedule on. Default: what `nvidia-smi` lists, else 0. */
+  gpus?: number;
+}
+
+export type ExecutorSpec = LocalExecutorSpec;
+
+export interface TuneConfig {
+  name?: string;
+  trainable: TrainableSpec;
+  space?: Space;
+  metric?: string;
+  mode?: Mode;
+  /** num_samples: how many times the space is sampled (× every grid combination). Default 1. */
+  samples?: number;
+  search?: SearchSpec;
+  scheduler?: SchedulerSpec;
+  stop?: StopSpec;
+  /** Wall-clock budget of the whole experiment, seconds. */
+  timeBudgetS?: number;
+  /** max_concurrent_trials. Default: as many as resources allow. */
+  concurrency?: number;
+  resources?: ResourcesSpec;
+  checkpoints?: CheckpointSpec;
+  /** Retries of a failed trial (from its latest checkpoint). Default 0; -1 = forever. */
+  maxFailures?: number;
+  /** Where experiment dirs go, relative to the config file. Default `.tunelab`. */
+  storage?: string;
+  executor?: ExecutorSpec;
+  /** Seconds between SIGTERM and SIGKILL when a trial is stopped. Default 5. */
+  stopGraceS?: number;
+  seed?: number;
+}
+
+/** Identity, typed: `export default defineConfig({...})`. */
+export function defineConfig(config: TuneConfig): TuneConfig {
+  return config;
+}
