@@ -16,6 +16,8 @@ export interface TrialLaunch {
   resources: TrialResources;
   /** GPU indices given to this trial (becomes CUDA_VISIBLE_DEVICES). */
   gpuIds: readonly number[];
+  /** Which start of this trial this is (1 = first); marks retries in the logs. */
+  attempt?: number;
 }
 
 /** One message a trial sent on its report channel (docs/protocol.md). */
