@@ -1,0 +1,108 @@
+/**
+ * The `tunelab` command line. Every command prints what a person needs and
+ * exits with a code from cli/exit-codes.ts.
+ */
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { ConfigError } from "./config-loader.ts";
+import { prepareResume, prepareRun } from "./experiment.ts";
+import { execute } from "./cli/run.ts";
+import { bestCommand, exportCommand, lsCommand, statusCommand, stopCommand } from "./cli/inspect.ts";
+import { ExitCode } from "./cli/exit-codes.ts";
+
+const int = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+  return n;
+};
+
+function program(setCode: (c: number) => void): Command {
+  const cli = new Command("tunelab")
+    .description("Hyperparameter tuning: run, resume and inspect experiments.")
+    .exitOverride()
+    .showHelpAfterError();
+
+  cli.command("run")
+    .description("run the experiment a tune.config.ts describes")
+    .argument("<config>", "path to tune.config.ts")
+    .option("--storage <dir>", "where experiment dirs go (default: the config's `storage`, else .tunelab next to it)")
+    .option("--name <name>", "experiment name (default: the config's `name`)")
+    .option("--seed <n>", "random seed", int("--seed"))
+    .option("--samples <n>", "override `samples`", int("--samples"))
+    .option("--concurrency <n>", "override `concurrency`", int("--concurrency"))
+    .option("-q, --quiet", "no progress output")
+    .action(async (config: string, o: { storage?: string; name?: string; seed?: number; samples?: number; concurrency?: number; quiet?: boolean }) => {
+      setCode(await execute(await prepareRun(config, o), { quiet: o.quiet ?? false }));
+    });
+
+  cli.command("resume")
+    .description("continue an interrupted experiment: unfinished trials restart from their latest checkpoints")
+    .argument("<experiment-dir>")
+    .option("-q, --quiet", "no progress output")
+    .action(async (dir: string, o: { quiet?: boolean }) => {
+      const prepared = await prepareResume(dir);
+      if (prepared.previous?.finished?.outcome === "completed") {
+        process.stdout.write(`${dir}: the experiment already completed; nothing to resume.\n`);
+        return;
+      }
+      setCode(await execute(prepared, { quiet: o.quiet ?? false }));
+    });
+
+  cli.command("ls")
+    .description("list experiments in a storage dir")
+    .argument("[storage]", "storage dir", ".tunelab")
+    .option("--json", "machine-readable output")
+    .action(async (storage: string, o: { json?: boolean }) => setCode(await lsCommand(storage, o.json ?? false)));
+
+  cli.command("status")
+    .description("trials of an experiment, with their state and metric")
+    .argument("<experiment-dir>")
+    .option("--json", "machine-readable output")
+    .action(async (dir: string, o: { json?: boolean }) => setCode(await statusCommand(dir, o.json ?? false)));
+
+  cli.command("best")
+    .description("the best trial's config and result")
+    .argument("<experiment-dir>")
+    .option("--metric <name>", "metric to rank by (default: the experiment's)")
+    .option("--mode <mode>", "min or max (default: the experiment's)")
+    .option("--json", "print only the best config as JSON")
+    .action(async (dir: string, o: { metric?: string; mode?: string; json?: boolean }) => setCode(await bestCommand(dir, o)));
+
+  cli.command("export")
+    .description("every trial's config and last result as CSV or JSON")
+    .argument("<experiment-dir>")
+    .option("--format <format>", "csv or json", "csv")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (dir: string, o: { format: string; output?: string }) => setCode(await exportCommand(dir, o)));
+
+  cli.command("stop")
+    .description("stop a running experiment gracefully (its trials can be resumed)")
+    .argument("<experiment-dir>")
+    .action(async (dir: string) => setCode(await stopCommand(dir)));
+
+  return cli;
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  try {
+    await program((c) => (code = c)).parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : ExitCode.BadInput;
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tunelab: invalid config ${e.message}\n`);
+      return ExitCode.BadInput;
+    }
+    process.stderr.write(`tunelab: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return ExitCode.RunFailed;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /[\\/]cli\.(?:ts|mjs)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => { process.stderr.write(`tunelab: ${String(e)}\n`); process.exitCode = ExitCode.RunFailed; },
+  );
+}

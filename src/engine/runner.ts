@@ -1,0 +1,368 @@
+/**
+ * The control loop: the searcher suggests, the executor runs trials within
+ * concurrency and resources, results flow to stoppers and the scheduler, and
+ * their decisions are carried out. Every fact goes to the journal first.
+ */
+import { randomBytes } from "node:crypto";
+import { join, relative } from "node:path";
+import type { TuneConfig } from "./config.ts";
+import type { Executor, ReportMessage, TrialExit } from "./executors/executor.ts";
+import { systemClock, type Clock, type Result, type Scheduler, type Searcher, type TrialView } from "./interfaces.ts";
+import { ResourcePool } from "./resources.ts";
+import { createScheduler } from "./schedulers/index.ts";
+import { createSearcher } from "./search/index.ts";
+import { createStopper, type Stopper } from "./stoppers/stopper.ts";
+import { buildLaunch } from "./trainables/launch.ts";
+import { Journal } from "./store/journal.ts";
+import type { ExperimentOutcome, JournalEvent } from "./store/events.ts";
+import type { ExperimentState } from "./store/state.ts";
+import { checkpointsToDelete, persistCheckpoint, removeCheckpoint } from "./store/checkpoints.ts";
+import { TrialResultWriter, writeErrorFile, writeParams } from "./store/trial-files.ts";
+import { completeResult } from "./runner/results.ts";
+import { Trial } from "./runner/trial.ts";
+import { restoreTrials, runIdOf } from "./runner/restore.ts";
+
+export interface RunnerCallbacks {
+  onTrialStart?(trial: TrialView, attempt: number): void;
+  onTrialResult?(trial: TrialView, result: Result): void;
+  onTrialEnd?(trial: TrialView, status: string, detail?: string): void;
+  onExperimentEnd?(summary: RunSummary): void;
+}
+
+export interface RunnerOptions {
+  config: TuneConfig;
+  /** Absolute path of tune.config.ts; relative paths in the config are resolved from its folder. */
+  configPath: string;
+  expDir: string;
+  seed: number;
+  executor: Executor;
+  capacity: { cpus: number; gpus: number };
+  /** The replayed journal when resuming. */
+  previous?: ExperimentState;
+  clock?: Clock;
+  callbacks?: readonly RunnerCallbacks[];
+}
+
+export interface RunSummary {
+  outcome: ExperimentOutcome;
+  message?: string;
+  expDir: string;
+  trials: readonly TrialView[];
+  errored: number;
+}
+
+const TICK_MS = 200;
+
+export class Runner {
+  private readonly trials: Trial[] = [];
+  private readonly clock: Clock;
+  private readonly searcher: Searcher;
+  private readonly scheduler: Scheduler;
+  private readonly stopper: Stopper;
+  private readonly pool: ResourcePool;
+  private readonly concurrency: number;
+  private readonly writers = new Map<string, TrialResultWriter>();
+  private journal!: Journal;
+  private running = 0;
+  private searchDone = false;
+  private stopping: { outcome: ExperimentOutcome; reason: string; pause: boolean } | undefined;
+  private startedAt = 0;
+  private finished = false;
+  private nextIndex = 0;
+  private readonly runId: string;
+  private finish!: (s: RunSummary) => void;
+  private tick: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: RunnerOptions) {
+    const { config } = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.searcher = createSearcher(config.search);
+    this.scheduler = createScheduler(config.scheduler);
+    this.stopper = createStopper(config.stop, this.clock, config.timeBudgetS);
+    this.pool = new ResourcePool(opts.capacity.cpus, opts.capacity.gpus);
+    this.concurrency = config.concurrency ?? Number.MAX_SAFE_INTEGER;
+    this.runId = (opts.previous && runIdOf(opts.previous)) ?? randomBytes(3).toString("hex").slice(0, 5);
+  }
+
+  /** Runs the experiment to its end; resolves with what happened. */
+  async run(): Promise<RunSummary> {
+    const { config, previous } = this.opts;
+    this.journal = Journal.open(this.opts.expDir);
+    this.startedAt = this.clock.now();
+    const ctx = {
+      space: config.space ?? {}, metric: config.metric, mode: config.mode,
+      samples: config.samples ?? 1, seed: this.opts.seed, clock: this.clock,
+    };
+    this.searcher.setup(ctx);
+    this.scheduler.setup({ metric: config.metric, mode: config.mode, seed: this.opts.seed, clock: this.clock });
+    if (previous) {
+      this.log({ t: "resume", ts: Date.now() });
+      if (previous.searcher !== undefined) this.searcher.restore(previous.searcher);
+      if (previous.scheduler !== undefined) this.scheduler.restore(previous.scheduler);
+      for (const trial of restoreTrials(previous)) {
+        this.trials.push(trial);
+        this.scheduler.onTrialAdd(trial);
+      }
+      this.nextIndex = this.trials.length;
+    } else {
+      this.log({
+        t: "experiment", ts: Date.now(), name: config.name ?? "experiment", seed: this.opts.seed,
+        configPath: this.opts.configPath,
+        ...(config.metric ? { metric: config.metric } : {}), ...(config.mode ? { mode: config.mode } : {}),
+      });
+    }
+    const done = new Promise<RunSummary>((resolve) => (this.finish = resolve));
+    this.tick = setInterval(() => this.onTick(), TICK_MS);
+    this.fill();
+    const summary = await done;
+    clearInterval(this.tick);
+    for (const w of this.writers.values()) w.close();
+    await this.journal.flush();
+    this.journal.close();
+    for (const cb of this.opts.callbacks ?? []) cb.onExperimentEnd?.(summary);
+    return summary;
+  }
+
+  /** Stops the experiment: trials get SIGTERM; with `pause`, a later resume continues them. */
+  stop(reason: string, outcome: ExperimentOutcome = "stopped", pause = true): void {
+    if (this.stopping) return;
+    this.stopping = { outcome, reason, pause };
+    for (const t of this.trials) {
+      if (t.status === "RUNNING") this.requestTrialStop(t, pause ? "PAUSED" : "TERMINATED", reason);
+    }
+    this.maybeFinish();
+  }
+
+  /** Kills every trial process group now (second Ctrl-C, or the runner exiting). */
+  async kill(): Promise<void> {
+    await this.opts.executor.close(0);
+  }
+
+  get trialViews(): readonly TrialView[] {
+    return this.trials;
+  }
+
+  private log(event: JournalEvent): void {
+    this.journal.append(event);
+  }
+
+  private onTick(): void {
+    const reason = this.stopper.experimentCheck(this.startedAt);
+    if (reason) this.stop(reason, "time_budget", false);
+    const limit = this.stopper.trialTimeoutS;
+    if (limit !== undefined) {
+      const now = this.clock.now();
+      for (const t of this.trials) {
+        if (t.status === "RUNNING" && !t.stopRequest && (now - t.attemptStartMs) / 1000 >= limit) {
+          this.requestTrialStop(t, "TERMINATED", `trial time budget of ${limit}s used up`);
+        }
+      }
+    }
+  }
+
+  /** Starts trials while concurrency, resources and the searcher allow. */
+  private fill(): void {
+    while (!this.stopping && this.running < this.concurrency) {
+      const trial = this.nextTrialToRun();
+      if (!trial) break;
+      const grant = this.pool.tryAcquire(trial.resources);
+      if (!grant) {
+        if (this.running === 0) {
+          this.stop(`trial ${trial.id} needs ${trial.resources.cpu} CPU / ${trial.resources.gpu} GPU but only ` +
+            `${this.opts.capacity.cpus} CPU / ${this.opts.capacity.gpus} GPU exist`, "error", false);
+        }
+        break;
+      }
+      this.startTrial(trial, grant.gpuIds);
+    }
+    this.maybeFinish();
+  }
+
+  private nextTrialToRun(): Trial | undefined {
+    const waiting = this.trials.filter((t) => t.status === "PENDING" || t.status === "PAUSED");
+    const chosen = waiting.length ? this.scheduler.chooseTrialToRun(waiting) : null;
+    if (chosen) return chosen as Trial;
+    if (this.searchDone) return undefined;
+    const id = `${this.runId}_${String(this.nextIndex).padStart(5, "0")}`;
+    let suggestion;
+    try {
+      suggestion = this.searcher.suggest(id);
+    } catch (e) {
+      this.searchDone = true;
+      this.stop(`the searcher failed: ${e instanceof Error ? e.message : String(e)}`, "error", false);
+      return undefined;
+    }
+    if (suggestion === "done") this.searchDone = true;
+    if (suggestion === "done" || suggestion === "wait") return undefined;
+    const trial = new Trial(id, this.nextIndex++, suggestion, {
+      cpu: this.opts.config.resources?.cpu ?? 1,
+      gpu: this.opts.config.resources?.gpu ?? 0,
+    }, id);
+    this.trials.push(trial);
+    writeParams(join(this.opts.expDir, trial.dirName), trial.config);
+    this.log({ t: "trial", ts: Date.now(), id, index: trial.index, config: trial.config, resources: trial.resources });
+    this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
+    this.scheduler.onTrialAdd(trial);
+    return trial;
+  }
+
+  private startTrial(trial: Trial, gpuIds: readonly number[]): void {
+    const { config, expDir, configPath } = this.opts;
+    const restore = trial.latestCheckpoint();
+    trial.attempts += 1;
+    trial.status = "RUNNING";
+    trial.gpuIds = gpuIds;
+    trial.stopRequest = undefined;
+    trial.protocolError = undefined;
+    trial.iteration = restore?.iteration ?? 0;
+    trial.iterationsSinceRestore = 0;
+    trial.attemptStartMs = this.clock.now();
+    trial.lastReportMs = 0;
+    this.running += 1;
+    const trialDir = join(expDir, trial.dirName);
+    const launch = buildLaunch({
+      trainable: config.trainable, configPath, expDir, trialDir, trialId: trial.id,
+      restore: restore ? join(expDir, restore.path) : undefined, iteration: trial.iteration,
+      resources: trial.resources, gpuIds, attempt: trial.attempts,
+      checkpointFrequency: config.checkpoints?.frequency ?? 0, checkpointAtEnd: config.checkpoints?.atEnd ?? false,
+    });
+    trial.handle = this.opts.executor.start(launch, {
+      onReport: (m) => this.onReport(trial, m),
+      onProtocolError: (m) => this.onProtocolError(trial, m),
+      onExit: (e) => this.onExit(trial, e),
+    });
+    this.log({
+      t: "start", ts: Date.now(), id: trial.id, attempt: trial.attempts, iteration: trial.iteration,
+      ...(restore ? { restore: restore.path } : {}), ...(trial.handle.pid ? { pid: trial.handle.pid } : {}),
+      ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}),
+    });
+    for (const cb of this.opts.callbacks ?? []) cb.onTrialStart?.(trial, trial.attempts);
+  }
+
+  private onReport(trial: Trial, message: ReportMessage): void {
+    if (trial.status !== "RUNNING" || trial.protocolError) return;
+    const result = completeResult(trial, message.result, this.clock.now(), trial.handle?.pid);
+    const stopReason = trial.stopRequest ? undefined : this.stopper.onResult(trial.id, result);
+    const decision = stopReason || trial.stopRequest ? "CONTINUE" : this.scheduler.onTrialResult(trial, result);
+    if (stopReason || decision === "STOP") result.done = true;
+    trial.lastResult = result;
+    this.log({ t: "result", ts: Date.now(), id: trial.id, r: result });
+    this.writerFor(trial).append(result);
+    if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
+    this.searcher.onTrialResult(trial.id, result);
+    for (const cb of this.opts.callbacks ?? []) cb.onTrialResult?.(trial, result);
+    if (stopReason) this.requestTrialStop(trial, "TERMINATED", stopReason);
+    else if (decision === "STOP") this.requestTrialStop(trial, "TERMINATED", "stopped early by the scheduler");
+    else if (decision === "PAUSE") this.requestTrialStop(trial, "PAUSED", "paused by the scheduler");
+  }
+
+  private saveCheckpoint(trial: Trial, source: string, result: Result): void {
+    const { expDir, config } = this.opts;
+    let abs: string;
+    try {
+      abs = persistCheckpoint(source, join(expDir, trial.dirName), trial.iteration);
+    } catch (e) {
+      this.onProtocolError(trial, `could not keep checkpoint ${source}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const path = relative(expDir, abs);
+    const scoreAttr = config.checkpoints?.scoreAttr ?? config.metric;
+    const raw = scoreAttr ? result[scoreAttr] : undefined;
+    const score = typeof raw === "number" ? raw : undefined;
+    trial.checkpoints = trial.checkpoints.filter((c) => c.path !== path);
+    trial.checkpoints.push({ iteration: trial.iteration, path, ...(score !== undefined ? { score } : {}) });
+    this.log({ t: "checkpoint", ts: Date.now(), id: trial.id, iteration: trial.iteration, path, ...(score !== undefined ? { score } : {}) });
+    const keep = config.checkpoints?.keep;
+    if (keep === undefined) return;
+    const order = config.checkpoints?.scoreOrder ?? (config.checkpoints?.scoreAttr ? "max" : config.mode ?? "max");
+    for (const gone of checkpointsToDelete(trial.checkpoints, { keep, scoreOrder: order })) {
+      removeCheckpoint(join(expDir, gone.path));
+      trial.checkpoints = trial.checkpoints.filter((c) => c.path !== gone.path);
+      this.log({ t: "checkpoint_removed", ts: Date.now(), id: trial.id, path: gone.path });
+    }
+  }
+
+  private onProtocolError(trial: Trial, message: string): void {
+    if (trial.protocolError || trial.status !== "RUNNING") return;
+    trial.protocolError = `bad report from trial ${trial.id}: ${message}`;
+    void trial.handle?.stop(this.graceMs());
+  }
+
+  private requestTrialStop(trial: Trial, status: "TERMINATED" | "PAUSED", reason: string): void {
+    if (trial.stopRequest) return;
+    trial.stopRequest = { status, reason };
+    void trial.handle?.stop(this.graceMs());
+  }
+
+  private graceMs(): number {
+    return (this.opts.config.stopGraceS ?? 5) * 1000;
+  }
+
+  private onExit(trial: Trial, exit: TrialExit): void {
+    this.running -= 1;
+    this.pool.release(trial.resources, trial.gpuIds);
+    trial.handle = undefined;
+    const trialDir = join(this.opts.expDir, trial.dirName);
+    const request = trial.stopRequest;
+    let error: string | undefined;
+    if (trial.protocolError) error = trial.protocolError;
+    else if (!request && exit.code !== 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      error = `trial ${trial.id} ${how}${exit.stderrTail ? `:\n${exit.stderrTail}` : ""}`;
+    }
+    if (error) {
+      trial.failures += 1;
+      writeErrorFile(trialDir, error);
+      const max = this.opts.config.maxFailures ?? 0;
+      const retry = !this.stopping && (max < 0 || trial.failures <= max);
+      trial.status = retry ? "PENDING" : "ERROR";
+      trial.error = error;
+      this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}) });
+      if (!retry) {
+        this.scheduler.onTrialError(trial);
+        this.searcher.onTrialComplete(trial.id, trial.lastResult, true);
+      }
+      for (const cb of this.opts.callbacks ?? []) cb.onTrialEnd?.(trial, retry ? "RETRY" : "ERROR", error);
+    } else {
+      const status = request?.status ?? "TERMINATED";
+      trial.status = status;
+      trial.stoppedBy = request?.reason;
+      this.log({ t: "end", ts: Date.now(), id: trial.id, status, ...(request ? { stoppedBy: request.reason } : {}) });
+      if (status === "TERMINATED") {
+        this.scheduler.onTrialComplete(trial, trial.lastResult);
+        this.searcher.onTrialComplete(trial.id, trial.lastResult, false);
+      }
+      for (const cb of this.opts.callbacks ?? []) cb.onTrialEnd?.(trial, status, request?.reason);
+    }
+    this.fill();
+  }
+
+  private writerFor(trial: Trial): TrialResultWriter {
+    let w = this.writers.get(trial.id);
+    if (!w) {
+      w = new TrialResultWriter(join(this.opts.expDir, trial.dirName));
+      this.writers.set(trial.id, w);
+    }
+    return w;
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || this.running > 0) return;
+    if (!this.stopping) {
+      // Waiting trials that could not start are handled by fill() (resources); they will start later.
+      if (this.trials.some((t) => t.status === "PENDING" || t.status === "PAUSED")) return;
+      if (!this.searchDone) {
+        // Nothing runs, nothing waits, and the searcher gave no config: it can never make progress.
+        this.stopping = { outcome: "error", reason: "the searcher is waiting for results but no trial is running", pause: false };
+      }
+    }
+    this.finished = true;
+    const outcome = this.stopping?.outcome ?? "completed";
+    const message = this.stopping?.reason;
+    this.log({ t: "finished", ts: Date.now(), outcome, ...(message ? { message } : {}) });
+    this.finish({
+      outcome, expDir: this.opts.expDir, trials: this.trials,
+      errored: this.trials.filter((t) => t.status === "ERROR").length, ...(message ? { message } : {}),
+    });
+  }
+}

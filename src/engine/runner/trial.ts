@@ -1,0 +1,56 @@
+/** The runner's mutable record of one trial (what TrialView exposes, plus process state). */
+import type { Result, TrialConfig, TrialStatus, TrialView } from "../interfaces.ts";
+import type { RunningTrial } from "../executors/executor.ts";
+import type { TrialResources } from "../store/events.ts";
+
+export interface CheckpointRecord {
+  iteration: number;
+  /** Relative to the experiment dir. */
+  path: string;
+  score?: number;
+}
+
+export interface StopRequest {
+  status: "TERMINATED" | "PAUSED";
+  reason: string;
+}
+
+export class Trial implements TrialView {
+  status: TrialStatus = "PENDING";
+  iteration = 0;
+  lastResult: Result | undefined;
+  attempts = 0;
+  failures = 0;
+  checkpoints: CheckpointRecord[] = [];
+  error: string | undefined;
+  stoppedBy: string | undefined;
+  /** Process state of the current attempt. */
+  handle: RunningTrial | undefined;
+  gpuIds: readonly number[] = [];
+  attemptStartMs = 0;
+  lastReportMs = 0;
+  iterationsSinceRestore = 0;
+  timeTotalS = 0;
+  stopRequest: StopRequest | undefined;
+  protocolError: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly index: number,
+    readonly config: TrialConfig,
+    readonly resources: TrialResources,
+    /** Relative to the experiment dir. */
+    readonly dirName: string,
+  ) {}
+
+  /** The newest kept checkpoint, where a restart resumes. */
+  latestCheckpoint(): CheckpointRecord | undefined {
+    let latest: CheckpointRecord | undefined;
+    for (const c of this.checkpoints) if (!latest || c.iteration >= latest.iteration) latest = c;
+    return latest;
+  }
+
+  get finished(): boolean {
+    return this.status === "TERMINATED" || this.status === "ERROR";
+  }
+}
