@@ -21,6 +21,7 @@ import { TrialResultWriter, writeErrorFile, writeParams } from "./store/trial-fi
 import { completeResult } from "./runner/results.ts";
 import { Trial } from "./runner/trial.ts";
 import { restoreTrials, runIdOf } from "./runner/restore.ts";
+import { killLeftoverTrial } from "./executors/orphans.ts";
 
 export interface RunnerCallbacks {
   onTrialStart?(trial: TrialView, attempt: number): void;
@@ -99,6 +100,9 @@ export class Runner {
       this.log({ t: "resume", ts: Date.now() });
       if (previous.searcher !== undefined) this.searcher.restore(previous.searcher);
       if (previous.scheduler !== undefined) this.scheduler.restore(previous.scheduler);
+      for (const leftover of previous.trials) {
+        if (leftover.status === "RUNNING" && leftover.pid) killLeftoverTrial(leftover.pid, leftover.id);
+      }
       for (const trial of restoreTrials(previous)) {
         this.trials.push(trial);
         this.scheduler.onTrialAdd(trial);
@@ -140,6 +144,11 @@ export class Runner {
 
   get trialViews(): readonly TrialView[] {
     return this.trials;
+  }
+
+  /** How many trials the search will produce, when the searcher knows. */
+  get total(): number | undefined {
+    return this.searcher.total();
   }
 
   private log(event: JournalEvent): void {

@@ -27,7 +27,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   let runner: Runner | undefined = undefined;
   const reporter = o.quiet ? undefined : consoleReporter({
     out, metric: config.metric, mode: config.mode,
-    total: () => undefined, trials: () => runner?.trialViews ?? [],
+    total: () => runner?.total, trials: () => runner?.trialViews ?? [],
   });
   runner = new Runner({
     config, configPath: prepared.configPath, expDir, seed: prepared.seed, executor,

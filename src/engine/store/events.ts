@@ -16,7 +16,7 @@ export interface TrialResources {
 
 export type JournalEvent =
   /** First line of every journal: who this experiment is. */
-  | { t: "experiment"; ts: number; name: string; seed: number; configPath: string; metric?: string; mode?: "min" | "max" }
+  | { t: "experiment"; ts: number; name: string; seed: number; configPath: string; metric?: string; mode?: "min" | "max"; runId?: string }
   /** A runner (re)attached to this dir after a crash or `tunelab resume`. */
   | { t: "resume"; ts: number }
   /** A trial was created with its config. `index` is its 0-based creation order. */
