@@ -16,7 +16,7 @@ const API_KEY = Symbol.for("tunelab.api");
 /** A config that could not be loaded, with every problem located in the file. */
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: readonly string[]) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join("\n  ")}`}`);
+    super(`${file} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
   }
 }

@@ -32,7 +32,7 @@ export interface RunOverrides {
   concurrency?: number;
 }
 
-/** Formats diagnostics as `file:line: key.path: message`, the line found from the key path. */
+/** Formats diagnostics as `file:line: severity: key.path: message` (clickable in terminals), the line found from the key path. */
 export function describeDiagnostics(file: string, diagnostics: readonly Diagnostic[]): string[] {
   let source = "";
   try {
@@ -42,7 +42,7 @@ export function describeDiagnostics(file: string, diagnostics: readonly Diagnost
   }
   return diagnostics.map((d) => {
     const line = source ? locateKeyPath(source, d.path) : undefined;
-    return `${line ? `line ${line}: ` : ""}${d.severity}: ${formatDiagnostic(d)}`;
+    return `${file}${line ? `:${line}` : ""}: ${d.severity}: ${formatDiagnostic(d)}`;
   });
 }
 
@@ -105,11 +105,21 @@ export async function prepareRun(configFile: string, overrides: RunOverrides = {
 /** An interrupted experiment, ready to continue: its journal replayed, its config reloaded. */
 export async function prepareResume(expDirArg: string): Promise<PreparedRun> {
   const expDir = resolve(expDirArg);
-  const meta = readExperimentJson(expDir) as { configPath?: string; seed?: number } | undefined;
+  const meta = readExperimentJson(expDir) as { configPath?: string; seed?: number; spec?: Record<string, unknown> } | undefined;
   if (!meta?.configPath) {
     throw new ConfigError(expDir, ["not a Tunelab experiment dir (no experiment.json with a configPath)"]);
   }
   const previous = replay((await readJournal(expDir)).events);
   const { config, configPath, warnings, capacity } = await checkConfig(await loadConfig(meta.configPath), meta.configPath);
+  const changed = changedKeys(meta.spec ?? {}, JSON.parse(JSON.stringify(config)) as Record<string, unknown>);
+  if (changed.length) {
+    warnings.push(`${configPath}: warning: the config changed since this experiment started (${changed.join(", ")}); resuming with the new one`);
+  }
   return { config, configPath, expDir, seed: previous.seed || (meta.seed ?? 0), capacity, warnings, previous };
+}
+
+/** Top-level keys whose JSON differs between two configs. */
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }

@@ -112,7 +112,7 @@ describe("runner with real Python trials", () => {
     assert.match(run.stderr, /samples/);
     assert.match(run.stderr, /concurrency/);
     assert.match(run.stderr, /space\.lr: loguniform lower bound must be > 0/);
-    assert.match(run.stderr, /line \d+: error/);
+    assert.match(run.stderr, /tune\.config\.ts:\d+: error: samples/);
     assert.deepEqual(readdirSync(storage), []);
   });
 });

@@ -22,7 +22,7 @@ export function exitCodeFor(summary: RunSummary): ExitCode {
 export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Promise<ExitCode> {
   const out = o.out ?? process.stdout;
   const { config, expDir } = prepared;
-  for (const w of prepared.warnings) process.stderr.write(`${prepared.configPath}: ${w}\n`);
+  for (const w of prepared.warnings) process.stderr.write(`${w}\n`);
   const executor = new LocalExecutor({ machineGpus: prepared.capacity.gpus });
   let runner: Runner | undefined = undefined;
   const reporter = o.quiet ? undefined : consoleReporter({
