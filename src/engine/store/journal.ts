@@ -227,20 +227,24 @@ export interface ParsedJournal {
  * naming `file` and the line.
  */
 export function parseJournal(text: string, file = JOURNAL_FILE): ParsedJournal {
-  const lines = text.split("\n");
-  let torn = false;
-  // The piece after the last newline is empty unless the final write was cut short.
-  if (lines[lines.length - 1] !== "") torn = true;
-  lines.pop();
-  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  const body = lines.filter((l) => l.trim() !== "");
-  // Fast path: one JSON.parse of the whole file is several times faster than one per line.
+  // Whatever follows the last newline was cut short by a crash: never acknowledged.
+  const lastNl = text.lastIndexOf("\n");
+  let torn = lastNl < text.length - 1;
+  const body = text.slice(0, lastNl + 1);
+  if (body.trim() === "") return { events: [], torn };
+  // Fast path: one JSON.parse of the whole file as an array is several times faster than one
+  // per line. Any blank, bad or multi-value line breaks the parse or the count: slow path.
   try {
-    const events = JSON.parse("[" + body.join(",") + "]") as unknown[];
-    if (events.length === body.length && events.every(isEvent)) return { events, torn };
+    let lines = 0;
+    for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) lines++;
+    const events = JSON.parse("[" + body.slice(0, -1).replaceAll("\n", ",") + "]") as unknown[];
+    if (events.length === lines && events.every(isEvent)) return { events, torn };
   } catch {
     // fall through to find the culprit line
   }
+  const lines = body.split("\n");
+  lines.pop();
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
   const events: JournalEvent[] = [];
   const lastIndex = lines.length - 1;
   for (let i = 0; i <= lastIndex; i++) {

@@ -1,0 +1,79 @@
+import { strict as assert } from "node:assert";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import { checkpointDirName, checkpointsToDelete, persistCheckpoint, removeCheckpoint, type CheckpointEntry } from "../../../src/engine/store/checkpoints.ts";
+
+// Distinct iterations, in save order, with an optional score each.
+const checkpointsArb = fc
+  .uniqueArray(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 30 })
+  .chain((its) => fc.tuple(fc.constant(its.sort((a, b) => a - b)), fc.array(fc.option(fc.double({ noNaN: true, min: -1e6, max: 1e6 })), { minLength: its.length, maxLength: its.length })))
+  .map(([its, scores]) => its.map((iteration, i): CheckpointEntry => (scores[i] == null ? { iteration, path: `c${iteration}` } : { iteration, path: `c${iteration}`, score: scores[i]! })));
+const specArb = fc.record({ keep: fc.integer({ min: 1, max: 10 }), scoreAttr: fc.constant("acc"), scoreOrder: fc.constantFrom("min" as const, "max" as const) });
+
+test("retention never deletes the latest checkpoint", () => {
+  fc.assert(
+    fc.property(checkpointsArb, specArb, (cps, spec) => {
+      const latest = cps[cps.length - 1]!;
+      assert.ok(!checkpointsToDelete(cps, spec).includes(latest));
+    }),
+  );
+});
+
+test("retention keeps exactly the min(keep, n) best plus the latest", () => {
+  fc.assert(
+    fc.property(checkpointsArb, specArb, (cps, spec) => {
+      const deleted = new Set(checkpointsToDelete(cps, spec));
+      const kept = cps.filter((c) => !deleted.has(c));
+      const best = Math.min(spec.keep, cps.length);
+      const latest = cps[cps.length - 1]!;
+      assert.ok(kept.length === best || kept.length === best + 1);
+      // The extra one, if any, is the latest, kept although it is not among the best.
+      if (kept.length === best + 1) assert.ok(kept.includes(latest));
+    }),
+  );
+});
+
+test("retention ordering respects the mode: every kept scored checkpoint beats every deleted one", () => {
+  fc.assert(
+    fc.property(checkpointsArb, specArb, (cps, spec) => {
+      const deleted = checkpointsToDelete(cps, spec);
+      const kept = cps.filter((c) => !deleted.includes(c));
+      const latest = cps[cps.length - 1]!;
+      const better = (a: CheckpointEntry, b: CheckpointEntry): boolean =>
+        b.score === undefined || (a.score !== undefined && (spec.scoreOrder === "max" ? a.score >= b.score : a.score <= b.score));
+      for (const k of kept) if (k !== latest) for (const d of deleted) assert.ok(better(k, d), `kept ${JSON.stringify(k)} ranks below deleted ${JSON.stringify(d)}`);
+    }),
+  );
+});
+
+test("no keep deletes nothing; no scoreAttr keeps the most recent", () => {
+  const cps: CheckpointEntry[] = [1, 2, 3, 4].map((iteration) => ({ iteration, path: `c${iteration}`, score: -iteration }));
+  assert.deepEqual(checkpointsToDelete(cps, {}), []);
+  assert.deepEqual(checkpointsToDelete(cps, undefined), []);
+  assert.deepEqual(checkpointsToDelete(cps, { keep: 2 }).map((c) => c.iteration), [1, 2]);
+  assert.deepEqual(checkpointsToDelete(cps, { keep: 1, scoreAttr: "s", scoreOrder: "max" }).map((c) => c.iteration), [2, 3]);
+});
+
+test("persistCheckpoint moves the reported dir to checkpoint_NNNNNN, replacing a stale one", () => {
+  const root = mkdtempSync(join(tmpdir(), "tunelab-ckpt-"));
+  const trialDir = join(root, "trial_a");
+  const stale = join(trialDir, checkpointDirName(3));
+  mkdirSync(stale, { recursive: true });
+  writeFileSync(join(stale, "old.txt"), "old");
+  const src = join(root, "scratch", "ckpt");
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, "model.bin"), "weights");
+  const dest = persistCheckpoint(src, trialDir, 3);
+  assert.equal(dest, join(trialDir, "checkpoint_000003"));
+  assert.equal(readFileSync(join(dest, "model.bin"), "utf8"), "weights");
+  assert.ok(!existsSync(join(dest, "old.txt")));
+  assert.ok(!existsSync(src));
+  assert.equal(persistCheckpoint(dest, trialDir, 3), dest); // already in place: left alone
+  assert.throws(() => persistCheckpoint(join(root, "missing"), trialDir, 4), /does not exist/);
+  removeCheckpoint(dest);
+  removeCheckpoint(dest); // already gone is fine
+  assert.ok(!existsSync(dest));
+});
