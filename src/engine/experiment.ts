@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { TuneConfig } from "./config.ts";
+import type { Result } from "./interfaces.ts";
 import { ConfigError, loadConfig, locateKeyPath } from "./config-loader.ts";
 import { detectGpus } from "./resources.ts";
 import { freshSeed } from "./random.ts";
@@ -22,6 +23,8 @@ export interface PreparedRun {
   capacity: { cpus: number; gpus: number };
   warnings: string[];
   previous?: ExperimentState;
+  /** Acknowledged results of the trials a resume restarts, by trial id. */
+  previousResults?: Map<string, Result[]>;
 }
 
 export interface RunOverrides {
@@ -109,13 +112,22 @@ export async function prepareResume(expDirArg: string): Promise<PreparedRun> {
   if (!meta?.configPath) {
     throw new ConfigError(expDir, ["not a Tunelab experiment dir (no experiment.json with a configPath)"]);
   }
-  const previous = replay((await readJournal(expDir)).events);
+  const { events } = await readJournal(expDir);
+  const previous = replay(events);
+  const unfinished = new Set(previous.trials.filter((t) => t.status !== "TERMINATED" && t.status !== "ERROR").map((t) => t.id));
+  const previousResults = new Map<string, Result[]>();
+  for (const e of events) {
+    if (e.t !== "result" || !unfinished.has(e.id)) continue;
+    const list = previousResults.get(e.id);
+    if (list) list.push(e.r);
+    else previousResults.set(e.id, [e.r]);
+  }
   const { config, configPath, warnings, capacity } = await checkConfig(await loadConfig(meta.configPath), meta.configPath);
   const changed = changedKeys(meta.spec ?? {}, JSON.parse(JSON.stringify(config)) as Record<string, unknown>);
   if (changed.length) {
     warnings.push(`${configPath}: warning: the config changed since this experiment started (${changed.join(", ")}); resuming with the new one`);
   }
-  return { config, configPath, expDir, seed: previous.seed || (meta.seed ?? 0), capacity, warnings, previous };
+  return { config, configPath, expDir, seed: previous.seed || (meta.seed ?? 0), capacity, warnings, previous, previousResults };
 }
 
 /** Top-level keys whose JSON differs between two configs. */

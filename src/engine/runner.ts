@@ -17,7 +17,7 @@ import { Journal } from "./store/journal.ts";
 import type { ExperimentOutcome, JournalEvent } from "./store/events.ts";
 import type { ExperimentState } from "./store/state.ts";
 import { checkpointsToDelete, persistCheckpoint, removeCheckpoint } from "./store/checkpoints.ts";
-import { TrialResultWriter, writeErrorFile, writeParams } from "./store/trial-files.ts";
+import { TrialFileWriters, writeErrorFile, writeParams } from "./store/trial-files.ts";
 import { completeResult } from "./runner/results.ts";
 import { Trial } from "./runner/trial.ts";
 import { restoreTrials, runIdOf } from "./runner/restore.ts";
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   capacity: { cpus: number; gpus: number };
   /** The replayed journal when resuming. */
   previous?: ExperimentState;
+  /** Each resumed trial's acknowledged results, to rebuild its result.json and progress.csv. */
+  previousResults?: ReadonlyMap<string, readonly Result[]>;
   clock?: Clock;
   callbacks?: readonly RunnerCallbacks[];
 }
@@ -56,13 +58,16 @@ const TICK_MS = 200;
 
 export class Runner {
   private readonly trials: Trial[] = [];
+  /** RUNNING trials, and PENDING/PAUSED ones: kept apart so no step scans all 10,000 trials. */
+  private readonly active = new Set<Trial>();
+  private readonly waiting = new Set<Trial>();
   private readonly clock: Clock;
   private readonly searcher: Searcher;
   private readonly scheduler: Scheduler;
   private readonly stopper: Stopper;
   private readonly pool: ResourcePool;
   private readonly concurrency: number;
-  private readonly writers = new Map<string, TrialResultWriter>();
+  private readonly files = new TrialFileWriters();
   private journal!: Journal;
   private running = 0;
   private searchDone = false;
@@ -88,7 +93,8 @@ export class Runner {
   /** Runs the experiment to its end; resolves with what happened. */
   async run(): Promise<RunSummary> {
     const { config, previous } = this.opts;
-    this.journal = Journal.open(this.opts.expDir);
+    // Trial files are written just before each journal batch, so they never lag the journal by more than one batch.
+    this.journal = Journal.open(this.opts.expDir, { beforeFlush: () => this.files.flushAll() });
     this.startedAt = this.clock.now();
     const ctx = {
       space: config.space ?? {}, metric: config.metric, mode: config.mode,
@@ -105,6 +111,7 @@ export class Runner {
       }
       for (const trial of restoreTrials(previous)) {
         this.trials.push(trial);
+        this.setStatus(trial, trial.status);
         this.scheduler.onTrialAdd(trial);
       }
       this.nextIndex = this.trials.length;
@@ -120,7 +127,7 @@ export class Runner {
     this.fill();
     const summary = await done;
     clearInterval(this.tick);
-    for (const w of this.writers.values()) w.close();
+    this.files.closeAll();
     await this.journal.flush();
     this.journal.close();
     for (const cb of this.opts.callbacks ?? []) cb.onExperimentEnd?.(summary);
@@ -131,9 +138,7 @@ export class Runner {
   stop(reason: string, outcome: ExperimentOutcome = "stopped", pause = true): void {
     if (this.stopping) return;
     this.stopping = { outcome, reason, pause };
-    for (const t of this.trials) {
-      if (t.status === "RUNNING") this.requestTrialStop(t, pause ? "PAUSED" : "TERMINATED", reason);
-    }
+    for (const t of this.active) this.requestTrialStop(t, pause ? "PAUSED" : "TERMINATED", reason);
     this.maybeFinish();
   }
 
@@ -161,8 +166,8 @@ export class Runner {
     const limit = this.stopper.trialTimeoutS;
     if (limit !== undefined) {
       const now = this.clock.now();
-      for (const t of this.trials) {
-        if (t.status === "RUNNING" && !t.stopRequest && (now - t.attemptStartMs) / 1000 >= limit) {
+      for (const t of this.active) {
+        if (!t.stopRequest && (now - t.attemptStartMs) / 1000 >= limit) {
           this.requestTrialStop(t, "TERMINATED", `trial time budget of ${limit}s used up`);
         }
       }
@@ -188,8 +193,7 @@ export class Runner {
   }
 
   private nextTrialToRun(): Trial | undefined {
-    const waiting = this.trials.filter((t) => t.status === "PENDING" || t.status === "PAUSED");
-    const chosen = waiting.length ? this.scheduler.chooseTrialToRun(waiting) : null;
+    const chosen = this.waiting.size ? this.scheduler.chooseTrialToRun([...this.waiting].sort((a, b) => a.index - b.index)) : null;
     if (chosen) return chosen as Trial;
     if (this.searchDone) return undefined;
     const id = `${this.runId}_${String(this.nextIndex).padStart(5, "0")}`;
@@ -208,6 +212,7 @@ export class Runner {
       gpu: this.opts.config.resources?.gpu ?? 0,
     }, id);
     this.trials.push(trial);
+    this.setStatus(trial, "PENDING");
     writeParams(join(this.opts.expDir, trial.dirName), trial.config);
     this.log({ t: "trial", ts: Date.now(), id, index: trial.index, config: trial.config, resources: trial.resources });
     this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
@@ -219,7 +224,7 @@ export class Runner {
     const { config, expDir, configPath } = this.opts;
     const restore = trial.latestCheckpoint();
     trial.attempts += 1;
-    trial.status = "RUNNING";
+    this.setStatus(trial, "RUNNING");
     trial.gpuIds = gpuIds;
     trial.stopRequest = undefined;
     trial.protocolError = undefined;
@@ -229,6 +234,8 @@ export class Runner {
     trial.lastReportMs = 0;
     this.running += 1;
     const trialDir = join(expDir, trial.dirName);
+    // On resume the files are rebuilt from the journal's results: they may hold unacknowledged ones.
+    this.files.open(trial.id, trialDir, this.opts.previousResults?.get(trial.id) ?? (trial.attempts > 1 ? undefined : []));
     const launch = buildLaunch({
       trainable: config.trainable, configPath, expDir, trialDir, trialId: trial.id,
       restore: restore ? join(expDir, restore.path) : undefined, iteration: trial.iteration,
@@ -255,8 +262,9 @@ export class Runner {
     const decision = stopReason || trial.stopRequest ? "CONTINUE" : this.scheduler.onTrialResult(trial, result);
     if (stopReason || decision === "STOP") result.done = true;
     trial.lastResult = result;
-    this.log({ t: "result", ts: Date.now(), id: trial.id, r: result });
-    this.writerFor(trial).append(result);
+    const json = JSON.stringify(result);
+    this.journal.appendResult(Date.now(), trial.id, json);
+    this.files.append(trial.id, result, json);
     if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
     this.searcher.onTrialResult(trial.id, result);
     for (const cb of this.opts.callbacks ?? []) cb.onTrialResult?.(trial, result);
@@ -284,7 +292,7 @@ export class Runner {
     const keep = config.checkpoints?.keep;
     if (keep === undefined) return;
     const order = config.checkpoints?.scoreOrder ?? (config.checkpoints?.scoreAttr ? "max" : config.mode ?? "max");
-    for (const gone of checkpointsToDelete(trial.checkpoints, { keep, scoreOrder: order })) {
+    for (const gone of checkpointsToDelete(trial.checkpoints, { keep, scoreOrder: order, ...(scoreAttr ? { scoreAttr } : {}) })) {
       removeCheckpoint(join(expDir, gone.path));
       trial.checkpoints = trial.checkpoints.filter((c) => c.path !== gone.path);
       this.log({ t: "checkpoint_removed", ts: Date.now(), id: trial.id, path: gone.path });
@@ -311,6 +319,7 @@ export class Runner {
     this.running -= 1;
     this.pool.release(trial.resources, trial.gpuIds);
     trial.handle = undefined;
+    this.files.close(trial.id);
     const trialDir = join(this.opts.expDir, trial.dirName);
     const request = trial.stopRequest;
     let error: string | undefined;
@@ -324,7 +333,7 @@ export class Runner {
       writeErrorFile(trialDir, error);
       const max = this.opts.config.maxFailures ?? 0;
       const retry = !this.stopping && (max < 0 || trial.failures <= max);
-      trial.status = retry ? "PENDING" : "ERROR";
+      this.setStatus(trial, retry ? "PENDING" : "ERROR");
       trial.error = error;
       this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}) });
       if (!retry) {
@@ -334,7 +343,7 @@ export class Runner {
       for (const cb of this.opts.callbacks ?? []) cb.onTrialEnd?.(trial, retry ? "RETRY" : "ERROR", error);
     } else {
       const status = request?.status ?? "TERMINATED";
-      trial.status = status;
+      this.setStatus(trial, status);
       trial.stoppedBy = request?.reason;
       this.log({ t: "end", ts: Date.now(), id: trial.id, status, ...(request ? { stoppedBy: request.reason } : {}) });
       if (status === "TERMINATED") {
@@ -346,20 +355,19 @@ export class Runner {
     this.fill();
   }
 
-  private writerFor(trial: Trial): TrialResultWriter {
-    let w = this.writers.get(trial.id);
-    if (!w) {
-      w = new TrialResultWriter(join(this.opts.expDir, trial.dirName));
-      this.writers.set(trial.id, w);
-    }
-    return w;
+  private setStatus(trial: Trial, status: Trial["status"]): void {
+    trial.status = status;
+    this.active.delete(trial);
+    this.waiting.delete(trial);
+    if (status === "RUNNING") this.active.add(trial);
+    else if (status === "PENDING" || status === "PAUSED") this.waiting.add(trial);
   }
 
   private maybeFinish(): void {
     if (this.finished || this.running > 0) return;
     if (!this.stopping) {
       // Waiting trials that could not start are handled by fill() (resources); they will start later.
-      if (this.trials.some((t) => t.status === "PENDING" || t.status === "PAUSED")) return;
+      if (this.waiting.size) return;
       if (!this.searchDone) {
         // Nothing runs, nothing waits, and the searcher gave no config: it can never make progress.
         this.stopping = { outcome: "error", reason: "the searcher is waiting for results but no trial is running", pause: false };

@@ -32,6 +32,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   runner = new Runner({
     config, configPath: prepared.configPath, expDir, seed: prepared.seed, executor,
     capacity: prepared.capacity, ...(prepared.previous ? { previous: prepared.previous } : {}),
+    ...(prepared.previousResults ? { previousResults: prepared.previousResults } : {}),
     callbacks: reporter ? [reporter] : [],
   });
   const meta = (readExperimentJson(expDir) ?? {}) as Record<string, unknown>;
