@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 const noVscode = {
   paths: [{ name: "vscode", message: "engine, server and shared code never import vscode (ARCHITECTURE.md)." }],
@@ -46,6 +47,6 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs", "**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: { globals: { ...globals.node } },
   },
 );
