@@ -27,6 +27,10 @@ export interface TrialView {
   readonly status: TrialStatus;
   readonly lastResult: Result | undefined;
   readonly iteration: number;
+  /** training_iteration of the newest kept checkpoint, if the trial has one (PBT donors, HyperBand resumes). */
+  readonly checkpointIteration: number | undefined;
+  /** CPU/GPU the trial runs with. */
+  readonly resources: { readonly cpu: number; readonly gpu: number };
 }
 
 export interface Clock {
@@ -59,7 +63,17 @@ export interface Searcher {
   restore(state: unknown): void;
 }
 
-export type Decision = "CONTINUE" | "PAUSE" | "STOP";
+/**
+ * What a scheduler wants done with a trial. EXPLOIT (PBT): pause the trial, give it `config`
+ * and a copy of `donorId`'s latest checkpoint, then let it be resumed. RESOURCES: restart the
+ * trial from its latest checkpoint with new resources (ResourceChangingScheduler).
+ */
+export type Decision =
+  | "CONTINUE"
+  | "PAUSE"
+  | "STOP"
+  | { kind: "EXPLOIT"; donorId: string; config: TrialConfig; note?: string }
+  | { kind: "RESOURCES"; resources: { cpu: number; gpu: number } };
 
 export interface SchedulerContext {
   metric: string | undefined;
@@ -77,6 +91,11 @@ export interface Scheduler {
   onTrialRemove(trial: TrialView): void;
   /** Which PENDING or PAUSED trial to (re)start next, or null. */
   chooseTrialToRun(candidates: readonly TrialView[]): TrialView | null;
+  /**
+   * Decisions about trials other than the one that just reported (e.g. HyperBand stopping
+   * PAUSED trials that lost their rung). The runner drains this after every event.
+   */
+  takeActions?(): readonly { trialId: string; decision: Decision }[];
   save(): unknown;
   restore(state: unknown): void;
 }

@@ -63,7 +63,7 @@ export async function lsCommand(storage: string, json: boolean): Promise<ExitCod
 }
 
 function bestOf(trials: readonly TrialState[], metric: string | undefined, mode: Mode | undefined): TrialState | undefined {
-  return bestTrial(trials, metric, mode) as TrialState | undefined;
+  return bestTrial(trials, metric, mode);
 }
 
 export async function statusCommand(dir: string, json: boolean): Promise<ExitCode> {

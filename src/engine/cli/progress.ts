@@ -18,10 +18,13 @@ interface Options {
   maxRows?: number;
 }
 
+/** What the tables need of a trial: a runner's live trial or one replayed from a journal. */
+export type TrialRow = Pick<TrialView, "id" | "status" | "config" | "lastResult" | "iteration">;
+
 /** Best trial by metric/mode among those with a numeric metric. */
-export function bestTrial(trials: readonly TrialView[], metric: string | undefined, mode: Mode | undefined): TrialView | undefined {
+export function bestTrial<T extends TrialRow>(trials: readonly T[], metric: string | undefined, mode: Mode | undefined): T | undefined {
   if (!metric) return undefined;
-  let best: TrialView | undefined;
+  let best: T | undefined;
   let bestValue = 0;
   for (const t of trials) {
     const v = t.lastResult?.[metric];
@@ -31,7 +34,7 @@ export function bestTrial(trials: readonly TrialView[], metric: string | undefin
   return best;
 }
 
-export function trialTable(trials: readonly TrialView[], metric: string | undefined, maxRows = Infinity): string {
+export function trialTable(trials: readonly TrialRow[], metric: string | undefined, maxRows = Infinity): string {
   const params = [...new Set(trials.flatMap((t) => Object.keys(flatten(t.config))))];
   const header = ["trial", "status", "iter", ...(metric ? [metric] : []), ...params];
   const rows = trials.slice(0, maxRows).map((t) => {
@@ -42,7 +45,7 @@ export function trialTable(trials: readonly TrialView[], metric: string | undefi
   return table(header, rows, 24) + more;
 }
 
-function counts(trials: readonly TrialView[]): string {
+function counts(trials: readonly TrialRow[]): string {
   const by = new Map<string, number>();
   for (const t of trials) by.set(t.status, (by.get(t.status) ?? 0) + 1);
   return [...by].map(([s, n]) => `${n} ${s.toLowerCase()}`).join(", ");

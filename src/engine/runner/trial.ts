@@ -37,8 +37,9 @@ export class Trial implements TrialView {
   constructor(
     readonly id: string,
     readonly index: number,
-    readonly config: TrialConfig,
-    readonly resources: TrialResources,
+    /** Changed by PBT's exploit step (journaled as a `config` event). */
+    public config: TrialConfig,
+    public resources: TrialResources,
     /** Relative to the experiment dir. */
     readonly dirName: string,
   ) {}
@@ -48,6 +49,10 @@ export class Trial implements TrialView {
     let latest: CheckpointRecord | undefined;
     for (const c of this.checkpoints) if (!latest || c.iteration >= latest.iteration) latest = c;
     return latest;
+  }
+
+  get checkpointIteration(): number | undefined {
+    return this.latestCheckpoint()?.iteration;
   }
 
   get finished(): boolean {

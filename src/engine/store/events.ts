@@ -31,6 +31,13 @@ export type JournalEvent =
   | { t: "checkpoint_removed"; ts: number; id: string; path: string }
   /** The trial's process ended. `retry` means it goes back to PENDING (failure counted). */
   | { t: "end"; ts: number; id: string; status: EndStatus; error?: string; retry?: boolean; stoppedBy?: string }
+  /**
+   * The trial's config changed (PBT exploit/explore): it resumes with `config` from a copy of
+   * `donorId`'s checkpoint, placed at `checkpoint` in its own dir (at `iteration`).
+   */
+  | { t: "config"; ts: number; id: string; config: TrialConfig; donorId?: string; checkpoint?: string; iteration?: number; note?: string }
+  /** The trial's resources changed (ResourceChangingScheduler); it restarts with them. */
+  | { t: "resources"; ts: number; id: string; resources: TrialResources }
   /** Snapshot of the searcher's saved state (replaces the previous one). */
   | { t: "searcher"; ts: number; state: unknown }
   /** Snapshot of the scheduler's saved state. */

@@ -175,6 +175,18 @@ export function applyEventInPlace(state: ExperimentState, event: JournalEvent): 
       if (at >= 0) trial.checkpoints.splice(at, 1);
       break;
     }
+    case "config":
+      trial.config = event.config;
+      if (event.checkpoint !== undefined && event.iteration !== undefined) {
+        const copied: CheckpointRecord = { iteration: event.iteration, path: event.checkpoint };
+        const at = trial.checkpoints.findIndex((c) => c.path === event.checkpoint);
+        if (at >= 0) trial.checkpoints[at] = copied;
+        else trial.checkpoints.push(copied);
+      }
+      break;
+    case "resources":
+      trial.resources = event.resources;
+      break;
     case "end":
       if (event.error !== undefined) trial.error = event.error;
       if (event.stoppedBy !== undefined) trial.stoppedBy = event.stoppedBy;
