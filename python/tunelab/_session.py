@@ -18,6 +18,8 @@ _checkpoint_counter = 0
 # run.py defers SIGTERM while a line is being written, so a stop never cuts a line in half.
 _writing = False
 _exit_requested = False
+# Set when anything asks for the trial's facts; tunelab.worker uses it to see whether a module read them at import.
+_used = False
 
 
 def _env(name):
@@ -47,6 +49,7 @@ def set_local_restore(path):
 def get_config():
     """The trial's config: read once from TUNELAB_CONFIG; outside Tunelab, the local one or {}."""
     global _config
+    _mark_used()
     with _lock:
         if _config is None:
             _config = _load_config()
@@ -71,18 +74,26 @@ def _load_config():
     return config
 
 
+def _mark_used():
+    global _used
+    _used = True
+
+
 def get_checkpoint():
     """The checkpoint directory to resume from (TUNELAB_RESTORE), or None for a fresh start."""
+    _mark_used()
     return _local_restore or _env("TUNELAB_RESTORE")
 
 
 def get_trial_id():
     """This trial's id, or None outside Tunelab."""
+    _mark_used()
     return _env("TUNELAB_TRIAL_ID")
 
 
 def get_trial_dir():
     """This trial's directory (absolute), or None outside Tunelab."""
+    _mark_used()
     return _env("TUNELAB_TRIAL_DIR")
 
 
@@ -92,6 +103,7 @@ def get_experiment_dir():
 
 def get_iteration():
     """The training_iteration this run resumes at: 0 for a fresh start."""
+    _mark_used()
     value = _env("TUNELAB_ITERATION")
     try:
         return int(value) if value is not None else 0
@@ -204,6 +216,7 @@ def report(metrics, checkpoint=None):
                              "(e.g. into tunelab.checkpoint_dir()) before reporting it" % checkpoint)
         checkpoint = os.path.abspath(checkpoint)
     data = encode_report(metrics, checkpoint)
+    _mark_used()
     with _lock:
         if _channel is None:
             _channel = _open_channel()
@@ -225,9 +238,17 @@ def request_exit():
     raise SystemExit(0)
 
 
-def _reset_for_tests():
+def reset():
+    """Forget everything about the current trial (config, channel, checkpoint counter, pending exit).
+
+    tunelab.worker calls it at the start of each trial, so nothing of one trial is seen by the next.
+    """
     global _config, _local_config, _local_restore, _channel, _local_iteration, _checkpoint_counter
-    global _writing, _exit_requested
-    _config = _local_config = _local_restore = _channel = None
-    _local_iteration = _checkpoint_counter = 0
-    _writing = _exit_requested = False
+    global _writing, _exit_requested, _used
+    with _lock:
+        _config = _local_config = _local_restore = _channel = None
+        _local_iteration = _checkpoint_counter = 0
+        _writing = _exit_requested = _used = False
+
+
+_reset_for_tests = reset

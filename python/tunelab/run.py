@@ -195,9 +195,14 @@ def main(argv=None):
     except Exception:  # the user's module failed while importing
         traceback.print_exc()
         return EXIT_USER_ERROR
+    return execute(kind, obj, config, args.iterations)
+
+
+def execute(kind, obj, config, max_steps=None):
+    """Run a resolved trainable to its end and return the exit code (tunelab.worker runs trials this way too)."""
     try:
         if kind == "class":
-            run_class(obj, config, args.iterations)
+            run_class(obj, config, max_steps)
         else:
             run_function(obj, config)
     except KeyboardInterrupt:
