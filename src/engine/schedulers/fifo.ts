@@ -1,15 +1,15 @@
 /** FIFO: trials run in creation order and are never stopped early. */
-import type { Decision, Scheduler, TrialView } from "../interfaces.ts";
+import type { Decision, Result, Scheduler, SchedulerContext, TrialView } from "../interfaces.ts";
 
 export class FifoScheduler implements Scheduler {
-  setup(): void {}
-  onTrialAdd(): void {}
-  onTrialResult(): Decision {
+  setup(_ctx: SchedulerContext): void {}
+  onTrialAdd(_trial: TrialView): void {}
+  onTrialResult(_trial: TrialView, _result: Result): Decision {
     return "CONTINUE";
   }
-  onTrialComplete(): void {}
-  onTrialError(): void {}
-  onTrialRemove(): void {}
+  onTrialComplete(_trial: TrialView, _result: Result | undefined): void {}
+  onTrialError(_trial: TrialView): void {}
+  onTrialRemove(_trial: TrialView): void {}
   chooseTrialToRun(candidates: readonly TrialView[]): TrialView | null {
     // PENDING before PAUSED, in creation order (candidates arrive in that order).
     return candidates.find((t) => t.status === "PENDING") ?? candidates.find((t) => t.status === "PAUSED") ?? null;
@@ -17,5 +17,5 @@ export class FifoScheduler implements Scheduler {
   save(): unknown {
     return null;
   }
-  restore(): void {}
+  restore(_state: unknown): void {}
 }
