@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { join, relative } from "node:path";
 import type { TuneConfig } from "./config.ts";
 import type { Executor, ReportMessage, TrialExit } from "./executors/executor.ts";
-import { systemClock, type Clock, type Result, type Scheduler, type Searcher, type TrialView } from "./interfaces.ts";
+import { systemClock, type Clock, type Decision, type Result, type Scheduler, type Searcher, type TrialConfig, type TrialView } from "./interfaces.ts";
 import { ResourcePool } from "./resources.ts";
 import { createScheduler } from "./schedulers/index.ts";
 import { createSearcher } from "./search/index.ts";
@@ -20,6 +20,7 @@ import { checkpointsToDelete, persistCheckpoint, removeCheckpoint } from "./stor
 import { TrialFileWriters, writeErrorFile, writeParams } from "./store/trial-files.ts";
 import { completeResult } from "./runner/results.ts";
 import { Trial } from "./runner/trial.ts";
+import { copyDonorCheckpoint } from "./runner/exploit.ts";
 import { restoreTrials, runIdOf } from "./runner/restore.ts";
 import { killLeftoverTrial } from "./executors/orphans.ts";
 
@@ -44,6 +45,9 @@ export interface RunnerOptions {
   previousResults?: ReadonlyMap<string, readonly Result[]>;
   clock?: Clock;
   callbacks?: readonly RunnerCallbacks[];
+  /** Instances to use instead of building them from the config (library use, tests). */
+  searcher?: Searcher;
+  scheduler?: Scheduler;
 }
 
 export interface RunSummary {
@@ -61,6 +65,9 @@ export class Runner {
   /** RUNNING trials, and PENDING/PAUSED ones: kept apart so no step scans all 10,000 trials. */
   private readonly active = new Set<Trial>();
   private readonly waiting = new Set<Trial>();
+  private readonly byId = new Map<string, Trial>();
+  private readonly callbacks: RunnerCallbacks[];
+  private schedulerSavedAt = 0;
   private readonly clock: Clock;
   private readonly searcher: Searcher;
   private readonly scheduler: Scheduler;
@@ -82,12 +89,18 @@ export class Runner {
   constructor(private readonly opts: RunnerOptions) {
     const { config } = opts;
     this.clock = opts.clock ?? systemClock;
-    this.searcher = createSearcher(config.search);
-    this.scheduler = createScheduler(config.scheduler);
+    this.searcher = opts.searcher ?? createSearcher(config.search);
+    this.scheduler = opts.scheduler ?? createScheduler(config.scheduler);
     this.stopper = createStopper(config.stop, this.clock, config.timeBudgetS);
     this.pool = new ResourcePool(opts.capacity.cpus, opts.capacity.gpus);
     this.concurrency = config.concurrency ?? Number.MAX_SAFE_INTEGER;
     this.runId = (opts.previous && runIdOf(opts.previous)) ?? randomBytes(3).toString("hex").slice(0, 5);
+    this.callbacks = [...(opts.callbacks ?? [])];
+  }
+
+  /** Adds callbacks (e.g. the control API's event stream) before or during a run. */
+  addCallbacks(callbacks: RunnerCallbacks): void {
+    this.callbacks.push(callbacks);
   }
 
   /** Runs the experiment to its end; resolves with what happened. */
@@ -111,6 +124,7 @@ export class Runner {
       }
       for (const trial of restoreTrials(previous)) {
         this.trials.push(trial);
+        this.byId.set(trial.id, trial);
         this.setStatus(trial, trial.status);
         this.scheduler.onTrialAdd(trial);
       }
@@ -123,14 +137,14 @@ export class Runner {
       });
     }
     const done = new Promise<RunSummary>((resolve) => (this.finish = resolve));
-    this.tick = setInterval(() => this.onTick(), TICK_MS);
-    this.fill();
+    this.tick = setInterval(() => this.guard(() => this.onTick()), TICK_MS);
+    this.guard(() => this.fill());
     const summary = await done;
     clearInterval(this.tick);
     this.files.closeAll();
     await this.journal.flush();
     this.journal.close();
-    for (const cb of this.opts.callbacks ?? []) cb.onExperimentEnd?.(summary);
+    for (const cb of this.callbacks) cb.onExperimentEnd?.(summary);
     return summary;
   }
 
@@ -158,6 +172,20 @@ export class Runner {
 
   private log(event: JournalEvent): void {
     this.journal.append(event);
+  }
+
+  /**
+   * Runs an event handler; an exception (a searcher, scheduler or callback bug) stops the
+   * experiment with the error as its outcome instead of leaving it hanging half-updated.
+   */
+  private guard(handler: () => void): void {
+    try {
+      handler();
+    } catch (e) {
+      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      if (!this.stopping) this.stop(`internal error: ${detail}`, "error", true);
+      else this.maybeFinish();
+    }
   }
 
   private onTick(): void {
@@ -193,7 +221,8 @@ export class Runner {
   }
 
   private nextTrialToRun(): Trial | undefined {
-    const chosen = this.waiting.size ? this.scheduler.chooseTrialToRun([...this.waiting].sort((a, b) => a.index - b.index)) : null;
+    const candidates = [...this.waiting].filter((t) => !t.userPaused).sort((a, b) => a.index - b.index);
+    const chosen = candidates.length ? this.scheduler.chooseTrialToRun(candidates) : null;
     if (chosen) return chosen as Trial;
     if (this.searchDone) return undefined;
     const id = `${this.runId}_${String(this.nextIndex).padStart(5, "0")}`;
@@ -207,15 +236,22 @@ export class Runner {
     }
     if (suggestion === "done") this.searchDone = true;
     if (suggestion === "done" || suggestion === "wait") return undefined;
-    const trial = new Trial(id, this.nextIndex++, suggestion, {
+    const trial = this.createTrial(suggestion);
+    this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
+    return trial;
+  }
+
+  private createTrial(config: TrialConfig): Trial {
+    const id = `${this.runId}_${String(this.nextIndex).padStart(5, "0")}`;
+    const trial = new Trial(id, this.nextIndex++, config, {
       cpu: this.opts.config.resources?.cpu ?? 1,
       gpu: this.opts.config.resources?.gpu ?? 0,
     }, id);
     this.trials.push(trial);
+    this.byId.set(id, trial);
     this.setStatus(trial, "PENDING");
     writeParams(join(this.opts.expDir, trial.dirName), trial.config);
     this.log({ t: "trial", ts: Date.now(), id, index: trial.index, config: trial.config, resources: trial.resources });
-    this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
     this.scheduler.onTrialAdd(trial);
     return trial;
   }
@@ -243,34 +279,110 @@ export class Runner {
       checkpointFrequency: config.checkpoints?.frequency ?? 0, checkpointAtEnd: config.checkpoints?.atEnd ?? false,
     });
     trial.handle = this.opts.executor.start(launch, {
-      onReport: (m) => this.onReport(trial, m),
-      onProtocolError: (m) => this.onProtocolError(trial, m),
-      onExit: (e) => this.onExit(trial, e),
+      onReport: (m) => this.guard(() => this.onReport(trial, m)),
+      onProtocolError: (m) => this.guard(() => this.onProtocolError(trial, m)),
+      onExit: (e) => this.guard(() => this.onExit(trial, e)),
     });
     this.log({
       t: "start", ts: Date.now(), id: trial.id, attempt: trial.attempts, iteration: trial.iteration,
       ...(restore ? { restore: restore.path } : {}), ...(trial.handle.pid ? { pid: trial.handle.pid } : {}),
       ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}),
     });
-    for (const cb of this.opts.callbacks ?? []) cb.onTrialStart?.(trial, trial.attempts);
+    for (const cb of this.callbacks) cb.onTrialStart?.(trial, trial.attempts);
   }
 
   private onReport(trial: Trial, message: ReportMessage): void {
     if (trial.status !== "RUNNING" || trial.protocolError) return;
     const result = completeResult(trial, message.result, this.clock.now(), trial.handle?.pid);
+    // The checkpoint is kept first, so a scheduler deciding on this result (PBT) sees it.
+    if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
     const stopReason = trial.stopRequest ? undefined : this.stopper.onResult(trial.id, result);
-    const decision = stopReason || trial.stopRequest ? "CONTINUE" : this.scheduler.onTrialResult(trial, result);
+    const decision: Decision = stopReason || trial.stopRequest ? "CONTINUE" : this.scheduler.onTrialResult(trial, result);
     if (stopReason || decision === "STOP") result.done = true;
     trial.lastResult = result;
     const json = JSON.stringify(result);
     this.journal.appendResult(Date.now(), trial.id, json);
     this.files.append(trial.id, result, json);
-    if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
     this.searcher.onTrialResult(trial.id, result);
-    for (const cb of this.opts.callbacks ?? []) cb.onTrialResult?.(trial, result);
+    for (const cb of this.callbacks) cb.onTrialResult?.(trial, result);
     if (stopReason) this.requestTrialStop(trial, "TERMINATED", stopReason);
-    else if (decision === "STOP") this.requestTrialStop(trial, "TERMINATED", "stopped early by the scheduler");
-    else if (decision === "PAUSE") this.requestTrialStop(trial, "PAUSED", "paused by the scheduler");
+    else this.applyDecision(trial, decision, "the scheduler");
+    this.saveSchedulerState(decision !== "CONTINUE");
+    this.drainSchedulerActions();
+  }
+
+  /** Carries out a scheduler's decision about `trial`, whatever state it is in. */
+  private applyDecision(trial: Trial, decision: Decision, by: string): void {
+    if (decision === "CONTINUE" || trial.finished) return;
+    if (decision === "STOP") {
+      if (trial.status === "RUNNING") this.requestTrialStop(trial, "TERMINATED", `stopped early by ${by}`);
+      else this.endWaitingTrial(trial, `stopped early by ${by}`);
+    } else if (decision === "PAUSE") {
+      if (trial.status === "RUNNING") this.requestTrialStop(trial, "PAUSED", `paused by ${by}`);
+    } else {
+      trial.pendingChange = decision;
+      if (trial.status === "RUNNING") {
+        const why = decision.kind === "EXPLOIT" ? `exploiting ${decision.donorId}` : "changing resources";
+        this.requestTrialStop(trial, "PAUSED", `paused by ${by}: ${why}`);
+      } else this.applyPendingChange(trial);
+    }
+  }
+
+  /** PBT's exploit or a resource change, once the trial's process has stopped. */
+  private applyPendingChange(trial: Trial): void {
+    const change = trial.pendingChange;
+    trial.pendingChange = undefined;
+    if (!change) return;
+    if (change.kind === "RESOURCES") {
+      trial.resources = { ...change.resources };
+      this.log({ t: "resources", ts: Date.now(), id: trial.id, resources: trial.resources });
+      return;
+    }
+    const { expDir } = this.opts;
+    const donor = this.byId.get(change.donorId);
+    let copied: { iteration: number; path: string } | undefined;
+    if (donor && donor !== trial) {
+      const result = copyDonorCheckpoint(expDir, trial, donor);
+      if (!result) return; // the donor lost its checkpoint: the trial keeps its own config and state
+      for (const path of result.removed) this.log({ t: "checkpoint_removed", ts: Date.now(), id: trial.id, path });
+      copied = result.copied;
+    }
+    trial.config = change.config;
+    writeParams(join(expDir, trial.dirName), trial.config);
+    this.log({
+      t: "config", ts: Date.now(), id: trial.id, config: trial.config, donorId: change.donorId,
+      ...(copied ? { checkpoint: copied.path, iteration: copied.iteration } : {}), ...(change.note ? { note: change.note } : {}),
+    });
+  }
+
+  /** Ends a PENDING or PAUSED trial that has no process (a scheduler or the user stopped it). */
+  private endWaitingTrial(trial: Trial, reason: string): void {
+    this.setStatus(trial, "TERMINATED");
+    trial.stoppedBy = reason;
+    trial.pendingChange = undefined;
+    this.log({ t: "end", ts: Date.now(), id: trial.id, status: "TERMINATED", stoppedBy: reason });
+    this.scheduler.onTrialComplete(trial, trial.lastResult);
+    this.searcher.onTrialComplete(trial.id, trial.lastResult, false);
+    for (const cb of this.callbacks) cb.onTrialEnd?.(trial, "TERMINATED", reason);
+  }
+
+  private drainSchedulerActions(): void {
+    const actions = this.scheduler.takeActions?.();
+    if (!actions?.length) return;
+    for (const { trialId, decision } of actions) {
+      const trial = this.byId.get(trialId);
+      if (trial) this.applyDecision(trial, decision, "the scheduler");
+    }
+    this.saveSchedulerState(true);
+  }
+
+  /** Journals the scheduler's state when it decided something, else at most once a second. */
+  private saveSchedulerState(force: boolean): void {
+    const now = this.clock.now();
+    if (!force && now - this.schedulerSavedAt < 1000) return;
+    this.schedulerSavedAt = now;
+    const state = this.scheduler.save();
+    if (state !== null && state !== undefined) this.log({ t: "scheduler", ts: Date.now(), state });
   }
 
   private saveCheckpoint(trial: Trial, source: string, result: Result): void {
@@ -336,22 +448,26 @@ export class Runner {
       this.setStatus(trial, retry ? "PENDING" : "ERROR");
       trial.error = error;
       this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}) });
+      trial.pendingChange = undefined;
       if (!retry) {
         this.scheduler.onTrialError(trial);
         this.searcher.onTrialComplete(trial.id, trial.lastResult, true);
       }
-      for (const cb of this.opts.callbacks ?? []) cb.onTrialEnd?.(trial, retry ? "RETRY" : "ERROR", error);
+      for (const cb of this.callbacks) cb.onTrialEnd?.(trial, retry ? "RETRY" : "ERROR", error);
     } else {
       const status = request?.status ?? "TERMINATED";
       this.setStatus(trial, status);
       trial.stoppedBy = request?.reason;
       this.log({ t: "end", ts: Date.now(), id: trial.id, status, ...(request ? { stoppedBy: request.reason } : {}) });
       if (status === "TERMINATED") {
+        trial.pendingChange = undefined;
         this.scheduler.onTrialComplete(trial, trial.lastResult);
         this.searcher.onTrialComplete(trial.id, trial.lastResult, false);
-      }
-      for (const cb of this.opts.callbacks ?? []) cb.onTrialEnd?.(trial, status, request?.reason);
+      } else this.applyPendingChange(trial);
+      for (const cb of this.callbacks) cb.onTrialEnd?.(trial, status, request?.reason);
     }
+    this.saveSchedulerState(true);
+    this.drainSchedulerActions();
     this.fill();
   }
 
@@ -366,9 +482,15 @@ export class Runner {
   private maybeFinish(): void {
     if (this.finished || this.running > 0) return;
     if (!this.stopping) {
-      // Waiting trials that could not start are handled by fill() (resources); they will start later.
-      if (this.waiting.size) return;
-      if (!this.searchDone) {
+      if (this.waiting.size) {
+        if ([...this.waiting].every((t) => t.userPaused)) return; // the user resumes them through the control API
+        // fill() just ran: nothing could start though trials wait, and nothing runs to change that.
+        const ids = [...this.waiting].map((t) => t.id).slice(0, 5).join(", ");
+        this.stopping = {
+          outcome: "error", pause: false,
+          reason: `the ${this.opts.config.scheduler?.kind ?? "fifo"} scheduler left ${this.waiting.size} trial(s) waiting (${ids}) with nothing running`,
+        };
+      } else if (!this.searchDone) {
         // Nothing runs, nothing waits, and the searcher gave no config: it can never make progress.
         this.stopping = { outcome: "error", reason: "the searcher is waiting for results but no trial is running", pause: false };
       }

@@ -15,6 +15,11 @@ export interface StopRequest {
   reason: string;
 }
 
+/** A scheduler's change that waits until the trial's process has stopped (PBT exploit, new resources). */
+export type PendingChange =
+  | { kind: "EXPLOIT"; donorId: string; config: TrialConfig; note?: string }
+  | { kind: "RESOURCES"; resources: TrialResources };
+
 export class Trial implements TrialView {
   status: TrialStatus = "PENDING";
   iteration = 0;
@@ -33,6 +38,9 @@ export class Trial implements TrialView {
   timeTotalS = 0;
   stopRequest: StopRequest | undefined;
   protocolError: string | undefined;
+  pendingChange: PendingChange | undefined;
+  /** Paused through the control API: not resumed until the user says so. */
+  userPaused = false;
 
   constructor(
     readonly id: string,
