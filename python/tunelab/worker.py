@@ -77,14 +77,12 @@ class _Commands:
         return json.loads(line.decode("utf-8"))
 
 
-def _prctl():
-    """libc's prctl, loaded once in the worker so that each fork need not import ctypes."""
-    if not sys.platform.startswith("linux"):
-        return None
+def _libc():
+    """The C library, loaded once in the worker so that each fork need not import ctypes."""
     try:
         import ctypes
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (ImportError, OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True)
+    except (ImportError, OSError):
         return None
 
 
@@ -123,11 +121,12 @@ class Worker:
         self.reimport = reimport
         self.frames = frames
         self.commands = commands
-        self.prctl = _prctl()
+        self.libc = _libc()
+        self.prctl = getattr(self.libc, "prctl", None) if sys.platform.startswith("linux") else None
         self.pid = os.getpid()
 
     def serve(self):
-        """Run trials until the runner closes fd 0. A forked trial leaves this loop by SystemExit."""
+        """Run trials until the runner closes fd 0. A forked trial never comes back here (see child())."""
         while True:
             command = self.commands.next()
             if command is None:
@@ -197,17 +196,19 @@ class Worker:
         return ended["status"]
 
     def child(self, command, pipes):
-        """The forked trial: never returns; ends the process through SystemExit like `python -m tunelab.run`."""
+        """The forked trial: never returns to the worker's loop, whatever the trial raises."""
+        code = run.EXIT_USER_ERROR
         try:
-            code = self.child_setup_and_run(command, pipes)
-        except SystemExit:
-            raise
-        except KeyboardInterrupt:
-            code = 130
-        except BaseException:  # noqa: B902 - the fork must never fall back into the worker's loop
-            traceback.print_exc()
-            code = run.EXIT_USER_ERROR
-        raise SystemExit(code)
+            try:
+                code = self.child_setup_and_run(command, pipes)
+            except SystemExit as exit:
+                code = _exit_code(exit)
+            except KeyboardInterrupt:
+                code = 130
+            except BaseException:  # noqa: B902 - the fork must never fall back into the worker's loop
+                traceback.print_exc()
+        finally:
+            _end_process(code, self.libc)
 
     def child_setup_and_run(self, command, pipes):
         os.setpgid(0, 0)
@@ -230,6 +231,7 @@ class Worker:
         os.environ.update(command["env"])
         os.chdir(command["cwd"])
         sys.argv = [run.__file__, self.target]
+        _track_open_files()
         _session.reset()
         _reseed_numpy()
         kind, obj = self.kind, self.obj
@@ -250,6 +252,82 @@ class Worker:
             sys.stderr.write("tunelab.run: %s\n" % error)
             return run.EXIT_BAD_TARGET
         return run.execute(kind, obj, config)
+
+
+_opened = None
+
+
+def _track_open_files():
+    """Remember the files the trial opens, so that the fast exit below still flushes those it never closed."""
+    global _opened
+    import builtins
+    import io
+    import weakref
+    _opened = weakref.WeakSet()
+    original = io.open
+
+    def tracking_open(*args, **kwargs):
+        handle = original(*args, **kwargs)
+        try:
+            _opened.add(handle)
+        except TypeError:
+            pass
+        return handle
+
+    builtins.open = io.open = tracking_open
+
+
+def _exit_code(exit):
+    """The status Python itself gives a SystemExit at the top level."""
+    if exit.code is None:
+        return 0
+    if isinstance(exit.code, int):
+        return exit.code & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (exit.code,))
+    except Exception:
+        pass
+    return 1
+
+
+def _end_process(code, libc):
+    """End the trial as Python's own shutdown would, minus the module teardown.
+
+    Tearing down numpy/torch costs a forked process tens to hundreds of ms (every object it frees
+    is a page copied); multiprocessing's children skip it the same way. What a program relies on at
+    exit still happens: non-daemon threads are joined, atexit handlers run, files opened with
+    open() and C stdio buffers are flushed.
+    """
+    try:
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is not None:
+            try:
+                shutdown()
+            except BaseException:
+                pass
+        try:
+            import atexit
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+        for handle in list(_opened or ()):
+            try:
+                if not handle.closed:
+                    handle.flush()
+            except BaseException:
+                pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        if libc is not None:
+            try:
+                libc.fflush(None)
+            except BaseException:
+                pass
+    finally:
+        os._exit(code)
 
 
 def _reseed_numpy():

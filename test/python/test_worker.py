@@ -216,5 +216,52 @@ class WorkerImportTest(unittest.TestCase):
             self.assertEqual(json.loads(streams[b"R"].decode())["result"], {"seen": name})
 
 
+class WorkerExitTest(unittest.TestCase):
+    """A trial ends without tearing down the modules, but what programs rely on at exit still happens."""
+
+    def test_unclosed_files_are_flushed_and_atexit_handlers_run(self):
+        root = tempfile.mkdtemp(prefix="tunelab-worker-")
+        self.addCleanup(shutil.rmtree, root, True)
+        with open(os.path.join(root, "mod.py"), "w") as handle:
+            handle.write(textwrap.dedent('''
+                import atexit, os, threading
+                KEEP = []
+                def train(config):
+                    handle = open(os.path.join(config["dir"], "unclosed.txt"), "w")
+                    handle.write("kept")
+                    KEEP.append(handle)
+                    atexit.register(lambda: open(os.path.join(config["dir"], "atexit.txt"), "w").write("ran"))
+                    def late():
+                        with open(os.path.join(config["dir"], "thread.txt"), "w") as out:
+                            out.write("joined")
+                    threading.Thread(target=late).start()
+            '''))
+        worker = WorkerProcess(root)
+        self.addCleanup(worker.close)
+        worker.frame()
+        worker.run("files", dir=root)
+        self.assertEqual(worker.collect()[2], {"code": 0, "signal": None})
+        for name, text in (("unclosed.txt", "kept"), ("atexit.txt", "ran"), ("thread.txt", "joined")):
+            with open(os.path.join(root, name)) as handle:
+                self.assertEqual(handle.read(), text, name)
+
+    @unittest.skipUnless(__import__("importlib").util.find_spec("numpy"), "numpy is not installed for this Python")
+    def test_each_trial_gets_its_own_numpy_random_state(self):
+        root = tempfile.mkdtemp(prefix="tunelab-worker-")
+        self.addCleanup(shutil.rmtree, root, True)
+        with open(os.path.join(root, "mod.py"), "w") as handle:
+            handle.write("import numpy, tunelab\n"
+                         "def train():\n"
+                         "    tunelab.report({'draw': float(numpy.random.rand())})\n")
+        worker = WorkerProcess(root)
+        self.addCleanup(worker.close)
+        worker.frame()
+        draws = set()
+        for name in ("a", "b", "c"):
+            worker.run(name)
+            draws.add(json.loads(worker.collect()[1][b"R"])["result"]["draw"])
+        self.assertEqual(len(draws), 3, "forks of one worker must not replay the same numpy draws")
+
+
 if __name__ == "__main__":
     unittest.main()
