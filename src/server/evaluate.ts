@@ -186,10 +186,10 @@ class Evaluator {
       if (key === undefined) { open = true; continue; }
       const child = [...path, key];
       if (ts.isPropertyAssignment(prop)) {
-        if (rec) this.record(child, prop.initializer, prop.name);
+        if (rec) this.record(child, this.definition(prop.initializer), prop.name);
         out[key] = this.eval(prop.initializer, child, rec);
       } else if (ts.isShorthandPropertyAssignment(prop)) {
-        if (rec) this.record(child, prop.name, prop.name);
+        if (rec) this.record(child, this.definition(prop.name), prop.name);
         out[key] = this.identifier(prop.name, child, rec);
       } else {
         // Methods and accessors are functions: present, but opaque.
@@ -199,6 +199,19 @@ class Evaluator {
     }
     // An unknown spread may add or override any key: the object as a whole is unknown.
     return open ? DYNAMIC : out;
+  }
+
+  /** Where a value is written: a `const` name leads to its initializer, where a fix would go. */
+  private definition(node: ts.Expression): ts.Expression {
+    const seen = new Set<string>();
+    let n = unwrap(node);
+    while (ts.isIdentifier(n) && !seen.has(n.text)) {
+      const b = this.bindings.get(n.text);
+      if (b?.kind !== "const") break;
+      seen.add(n.text);
+      n = unwrap(b.init);
+    }
+    return n;
   }
 
   private propertyName(name: ts.PropertyName, path: KeyPath): string | undefined {

@@ -12,8 +12,12 @@ import { startServer, type ServerOptions, type ServerSettings } from "../../src/
 
 export interface TestClient {
   rpc: MessageConnection;
+  /** Every publishDiagnostics received, in order. */
+  log: PublishDiagnosticsParams[];
   open(path: string, text: string): Promise<Diagnostic[]>;
   change(path: string, text: string): Promise<Diagnostic[]>;
+  /** A didChange without waiting for its diagnostics; resolves to the new version. */
+  edit(path: string, text: string): Promise<number>;
   /** The next diagnostics published for `path` at `version` or later. */
   diagnostics(path: string, version: number): Promise<Diagnostic[]>;
   close(): void;
@@ -28,9 +32,11 @@ export async function startClient(settings: ServerSettings = { gpus: 0 }, option
   startServer(server, { debounceMs: 5, ...options });
   const rpc = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const published: PublishDiagnosticsParams[] = [];
+  const log: PublishDiagnosticsParams[] = [];
   const waiters = new Set<() => void>();
   rpc.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
     published.push(p);
+    log.push(p);
     for (const w of waiters) w();
   });
   rpc.listen();
@@ -54,19 +60,25 @@ export async function startClient(settings: ServerSettings = { gpus: 0 }, option
     if (!check()) waiters.add(waiter);
   });
 
+  const edit = async (path: string, text: string): Promise<number> => {
+    const version = (versions.get(path) ?? 1) + 1;
+    versions.set(path, version);
+    await rpc.sendNotification("textDocument/didChange", { textDocument: { uri: uriOf(path), version }, contentChanges: [{ text }] });
+    return version;
+  };
+
   return {
     rpc,
+    log,
     diagnostics,
+    edit,
     async open(path, text) {
       versions.set(path, 1);
       await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri: uriOf(path), languageId: "typescript", version: 1, text } });
       return diagnostics(path, 1);
     },
     async change(path, text) {
-      const version = (versions.get(path) ?? 1) + 1;
-      versions.set(path, version);
-      await rpc.sendNotification("textDocument/didChange", { textDocument: { uri: uriOf(path), version }, contentChanges: [{ text }] });
-      return diagnostics(path, version);
+      return diagnostics(path, await edit(path, text));
     },
     close() {
       rpc.dispose();
