@@ -25,6 +25,7 @@ import { restoreTrials, runIdOf } from "./runner/restore.ts";
 import { killLeftoverTrial } from "./executors/orphans.ts";
 
 export interface RunnerCallbacks {
+  onTrialAdd?(trial: TrialView): void;
   onTrialStart?(trial: TrialView, attempt: number): void;
   onTrialResult?(trial: TrialView, result: Result): void;
   onTrialEnd?(trial: TrialView, status: string, detail?: string): void;
@@ -165,6 +166,46 @@ export class Runner {
     return this.trials;
   }
 
+  /** The trial with `id`, if any. */
+  findTrial(id: string): Trial | undefined {
+    return this.byId.get(id);
+  }
+
+  /** When the run started (clock ms), and whether it is stopping or finished. */
+  get phase(): { startedAt: number; status: "running" | "stopping" | "finished" } {
+    return { startedAt: this.startedAt, status: this.finished ? "finished" : this.stopping ? "stopping" : "running" };
+  }
+
+  /** A trial with exactly `config` (already validated by the caller), run before new suggestions. */
+  addTrial(config: TrialConfig): Trial {
+    const trial = this.createTrial(config);
+    this.guard(() => this.fill());
+    return trial;
+  }
+
+  /** Stops one trial: a running one gets SIGTERM, a waiting one ends at once. */
+  stopTrial(trial: Trial, reason = "stopped by the user"): void {
+    if (trial.finished) return;
+    trial.userPaused = false;
+    if (trial.status === "RUNNING") this.requestTrialStop(trial, "TERMINATED", reason);
+    else this.guard(() => {
+      this.endWaitingTrial(trial, reason);
+      this.fill();
+    });
+  }
+
+  /** Pauses a running trial until `resumeTrial`; it restarts from its latest checkpoint. */
+  pauseTrial(trial: Trial): void {
+    trial.userPaused = true;
+    if (trial.status === "RUNNING") this.requestTrialStop(trial, "PAUSED", "paused by the user");
+  }
+
+  /** Lets a trial paused by the user run again. */
+  resumeTrial(trial: Trial): void {
+    trial.userPaused = false;
+    this.guard(() => this.fill());
+  }
+
   /** How many trials the search will produce, when the searcher knows. */
   get total(): number | undefined {
     return this.searcher.total();
@@ -253,6 +294,7 @@ export class Runner {
     writeParams(join(this.opts.expDir, trial.dirName), trial.config);
     this.log({ t: "trial", ts: Date.now(), id, index: trial.index, config: trial.config, resources: trial.resources });
     this.scheduler.onTrialAdd(trial);
+    for (const cb of this.callbacks) cb.onTrialAdd?.(trial);
     return trial;
   }
 

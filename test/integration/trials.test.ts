@@ -115,4 +115,49 @@ describe("runner with real Python trials", () => {
     assert.match(run.stderr, /tune\.config\.ts:\d+: error: samples/);
     assert.deepEqual(readdirSync(storage), []);
   });
+
+  it("shares fake GPUs between fractional trials and gives each its CUDA_VISIBLE_DEVICES", async () => {
+    const storage = tempStorage();
+    const run = await runCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
+      samples: 4, concurrency: 4, executor: { kind: "local", cpus: 8, gpus: 2 }, resources: { cpu: 1, gpu: 0.5 },
+      space_extra: { iters: 3, sleep: 0.3 },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const dir = experimentDir(storage);
+    const starts = journal(dir).filter((e) => e.t === "start");
+    assert.equal(starts.length, 4);
+    const devices = stateOf(dir).trials.map((t) => t.lastResult?.cuda).sort();
+    assert.deepEqual(devices, ["0", "0", "1", "1"], "two half-GPU trials per device");
+  });
+
+  it("never runs more whole-GPU trials at once than there are GPUs", async () => {
+    const storage = tempStorage();
+    const run = await runCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
+      samples: 3, concurrency: 3, executor: { kind: "local", cpus: 8, gpus: 2 }, resources: { cpu: 1, gpu: 1 },
+      space_extra: { iters: 3, sleep: 0.2 },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    let running = 0;
+    let peak = 0;
+    for (const e of journal(experimentDir(storage))) {
+      if (e.t === "start") peak = Math.max(peak, ++running);
+      if (e.t === "end") running--;
+    }
+    assert.equal(peak, 2);
+    for (const t of stateOf(experimentDir(storage)).trials) assert.match(String(t.lastResult?.cuda), /^[01]$/);
+  });
+
+  it("stops every trial when the experiment's time budget is used up", async () => {
+    const storage = tempStorage();
+    const run = await runCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
+      samples: 2, timeBudgetS: 2, space_extra: { iters: 1000, sleep: 0.05 },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const state = stateOf(experimentDir(storage));
+    assert.equal(state.finished?.outcome, "time_budget");
+    for (const t of state.trials) {
+      assert.equal(t.status, "TERMINATED");
+      assert.ok((t.lastResult?.training_iteration as number) < 1000);
+    }
+  });
 });
