@@ -8,6 +8,10 @@ import type { Diagnostic } from "../engine/space/diagnostics.ts";
 import { pathKey } from "./evaluate.ts";
 import { validateExtra } from "../engine/space/validate-extra.ts";
 import { validateConfig } from "../engine/space/validate.ts";
+import { validateScheduler, type SchedulerValidationContext } from "../engine/schedulers/validate.ts";
+import { isDynamic } from "../engine/space/diagnostics.ts";
+import { isDomain } from "../engine/space/domains.ts";
+import { isPlainObject } from "../engine/space/variants.ts";
 import { validationEnv, type MachineFacts } from "./environment.ts";
 import { evaluateConfig, type Evaluation, type TextSpan } from "./evaluate.ts";
 import { locate } from "./locate.ts";
@@ -30,17 +34,34 @@ export function analyze(text: string, configPath: string | undefined, facts: Mac
     return { evaluation, problems: [{ diagnostic: missing, span: { start: 0, end: 0 } }] };
   }
   const env = validationEnv(evaluation.value, configPath, facts);
-  // validateExtra's rules may already be hooked into validateConfig: keep one of each.
-  // TODO(schedulers): once src/engine/schedulers/validate.ts lands and validateConfig calls it, its rules arrive here too.
+  // validateExtra and validateScheduler may already be hooked into validateConfig: one
+  // diagnostic per code and path (two rules that say the same thing at the same place).
   const seen = new Set<string>();
   const problems: Located[] = [];
-  for (const d of [...validateConfig(evaluation.value, env), ...validateExtra(evaluation.value, env)]) {
-    const id = `${d.code}\u0000${pathKey(d.path)}\u0000${d.message}`;
+  const c = evaluation.value;
+  const scheduler = isPlainObject(c) && !isDynamic(c) ? validateScheduler(c.scheduler, schedulerContext(c)) : [];
+  for (const d of [...validateConfig(c, env), ...validateExtra(c, env), ...scheduler]) {
+    const id = `${d.code}\u0000${pathKey(d.path)}`;
     if (seen.has(id)) continue;
     seen.add(id);
     problems.push({ diagnostic: d, span: locate(d, evaluation) });
   }
   return { evaluation, problems };
+}
+
+/** What validateScheduler checks PBT's mutations and the objective against. */
+function schedulerContext(c: Record<string, unknown>): SchedulerValidationContext {
+  const ctx: SchedulerValidationContext = { metric: c.metric, mode: c.mode };
+  if (isPlainObject(c.space) && !isDynamic(c.space)) {
+    ctx.space = c.space;
+    ctx.spaceKeys = leafPaths(c.space, []);
+  }
+  return ctx;
+}
+
+function leafPaths(node: Record<string, unknown>, at: string[]): string[][] {
+  return Object.entries(node).flatMap(([k, v]) =>
+    isPlainObject(v) && !isDomain(v) && !isDynamic(v) ? leafPaths(v, [...at, k]) : [[...at, k]]);
 }
 
 export function toRange(ev: Evaluation, span: TextSpan): Range {

@@ -52,6 +52,18 @@ function basicVariant(args: readonly unknown[]): unknown {
   };
 }
 
+/** `kind(opts = {})` → `{ kind, ...opts }`, as every scheduler constructor in schedulers/specs.ts is written. */
+function spread(kind: string, helperKind: HelperKind): Helper {
+  return {
+    kind: helperKind,
+    params: ["options"],
+    build: ([opts]) => {
+      const o = opts === undefined ? {} : opts;
+      return isPlainObject(o) && !isDynamic(o) ? { kind, ...o } : DYNAMIC;
+    },
+  };
+}
+
 export const HELPERS: Readonly<Record<string, Helper>> = {
   defineConfig: { kind: "config", params: ["options"], build: (args) => args[0] },
   uniform: domain("uniform", ["lower", "upper"]),
@@ -90,6 +102,22 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
   randomSearch: { kind: "search", params: ["options"], build: basicVariant },
   gridSearch: { kind: "search", params: ["options"], build: basicVariant },
   fifo: { kind: "scheduler", params: [], build: () => ({ kind: "fifo" }) },
+  asha: spread("asha", "scheduler"),
+  hyperband: spread("hyperband", "scheduler"),
+  hyperbandForBohb: spread("hyperband_for_bohb", "scheduler"),
+  medianStopping: spread("median_stopping", "scheduler"),
+  pbt: spread("pbt", "scheduler"),
+  pbtReplay: spread("pbt_replay", "scheduler"),
+  resourceChanging: {
+    kind: "scheduler",
+    // The base scheduler's range is recorded at path + "base"; the options object's keys at path.
+    params: ["base", "options"],
+    build: ([base, opts]) => {
+      const o = opts === undefined ? {} : opts;
+      if (!isPlainObject(o) || isDynamic(o)) return DYNAMIC;
+      return { kind: "resource_changing", base: base === undefined ? { kind: "fifo" } : base, ...o };
+    },
+  },
 };
 
 /** Names of the distribution helpers, in the order completion offers them. */

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { DYNAMIC } from "../../src/engine/space/diagnostics.ts";
 import * as api from "../../src/engine/index.ts";
+import * as schedulers from "../../src/engine/schedulers/specs.ts";
 import { evaluateConfig, pathKey } from "../../src/server/evaluate.ts";
 
 const value = (src: string): unknown => evaluateConfig(src).value;
@@ -37,6 +38,11 @@ describe("static evaluator", () => {
     };
     assert.deepEqual(v, JSON.parse(JSON.stringify(expected)));
     assert.deepEqual(cfg(`{ search: gridSearch() }`), { search: api.gridSearch() });
+    const sched = value(`import { asha, pbt, resourceChanging, hyperbandForBohb } from "tunelab";\nexport default { a: asha({ maxT: 10, gracePeriod: 1 }), b: pbt({ perturbationInterval: 2 }), c: resourceChanging(asha(), { metric: "m" }), d: resourceChanging(), e: hyperbandForBohb() };`);
+    assert.deepEqual(sched, JSON.parse(JSON.stringify({
+      a: schedulers.asha({ maxT: 10, gracePeriod: 1 }), b: schedulers.pbt({ perturbationInterval: 2 }),
+      c: schedulers.resourceChanging(schedulers.asha(), { metric: "m" }), d: schedulers.resourceChanging(), e: schedulers.hyperbandForBohb(),
+    })));
   });
 
   it("evaluates numbers exactly as JavaScript does (property)", () => {
@@ -47,7 +53,7 @@ describe("static evaluator", () => {
   });
 
   it("turns what it cannot know into DYNAMIC, never a guess", () => {
-    const v = cfg(`{ a: imported, b: compute(), c: process.env.X, d: () => 1, e: letVar, f: cond ? 1 : 2, g: \`x\${imported}\`, h: sampleFrom(({ config }) => config.a), i: stopWhen(() => true), j: new Date(), k: asha({ metric: "x" }), m() { return 1; } }`,
+    const v = cfg(`{ a: imported, b: compute(), c: process.env.X, d: () => 1, e: letVar, f: cond ? 1 : 2, g: \`x\${imported}\`, h: sampleFrom(({ config }) => config.a), i: stopWhen(() => true), j: new Date(), k: tpe({ metric: "x" }), m() { return 1; } }`,
       `import { imported } from "./elsewhere"; let letVar = 1; function compute() { return 1; }`);
     assert.deepEqual(v, {
       a: DYNAMIC, b: DYNAMIC, c: DYNAMIC, d: DYNAMIC, e: DYNAMIC, f: DYNAMIC, g: DYNAMIC,

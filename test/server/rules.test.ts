@@ -11,14 +11,16 @@ import { validateScale } from "../../src/engine/space/validate-scale.ts";
 const codes = (ds: { code: string; path: (string | number)[] }[]): string[] => ds.map((d) => `${d.code}@${d.path.join(".")}`);
 
 describe("objective rule", () => {
-  it("asks for metric and mode when a scheduler or searcher ranks trials", () => {
-    assert.deepEqual(codes(validateObjective({ scheduler: { kind: "asha" }, search: { kind: "tpe" } })), ["objective-missing@search", "objective-missing@scheduler"]);
+  it("asks for metric and mode when a searcher learns from results, through wrappers too", () => {
+    assert.deepEqual(codes(validateObjective({ search: { kind: "tpe" } })), ["objective-missing@search"]);
+    assert.deepEqual(codes(validateObjective({ search: { kind: "concurrency_limiter", searcher: { kind: "bayesopt" } } })), ["objective-missing@search"]);
   });
-  it("is satisfied by a top-level or the spec's own metric, and silent for FIFO and random/grid search", () => {
-    assert.deepEqual(validateObjective({ metric: "loss", mode: "min", scheduler: { kind: "asha" } }), []);
-    assert.deepEqual(validateObjective({ scheduler: { kind: "asha", metric: "loss", mode: "min" } }), []);
-    assert.deepEqual(validateObjective({ scheduler: { kind: "fifo" }, search: { kind: "basic_variant" } }), []);
-    assert.deepEqual(validateObjective({ scheduler: DYNAMIC, search: { kind: DYNAMIC } }), []);
+  it("is satisfied by a top-level or the spec's own metric, and silent for random/grid search", () => {
+    assert.deepEqual(validateObjective({ metric: "loss", mode: "min", search: { kind: "tpe" } }), []);
+    assert.deepEqual(validateObjective({ search: { kind: "tpe", metric: "loss", mode: "min" } }), []);
+    assert.deepEqual(validateObjective({ search: { kind: "repeater", searcher: { kind: "basic_variant" } } }), []);
+    assert.deepEqual(validateObjective({ search: { kind: DYNAMIC } }), []);
+    assert.deepEqual(validateObjective({ search: DYNAMIC }), []);
   });
 });
 
@@ -55,7 +57,7 @@ describe("python module rule", () => {
     assert.deepEqual(validatePythonModule({ trainable: { command: ["x"] } }, exists), []);
   });
   it("is part of validateExtra", () => {
-    assert.deepEqual(codes(validateExtra({ trainable: { python: "nope:fn" }, space: { lr: uniform(1e-5, 1) }, scheduler: { kind: "asha" } }, { fileExists: exists })),
-      ["objective-missing@scheduler", "uniform-spans-decades@space.lr", "trainable-module-not-found@trainable.python"]);
+    assert.deepEqual(codes(validateExtra({ trainable: { python: "nope:fn" }, space: { lr: uniform(1e-5, 1) }, search: { kind: "tpe" } }, { fileExists: exists })),
+      ["objective-missing@search", "uniform-spans-decades@space.lr", "trainable-module-not-found@trainable.python"]);
   });
 });
