@@ -90,6 +90,8 @@ export interface TuneConfig {
   /** Seconds between SIGTERM and SIGKILL when a trial is stopped. Default 5. */
   stopGraceS?: number;
   seed?: number;
+  /** Run Python trainables in warm workers that import the module once (docs/workers.md). Default true. */
+  reuseWorkers?: boolean;
 }
 
 /** Identity, typed: `export default defineConfig({...})`. */

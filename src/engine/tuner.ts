@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import type { Mode, TuneConfig } from "./config.ts";
 import { checkConfig, createRun, type RunOverrides } from "./experiment.ts";
-import { LocalExecutor } from "./executors/local.ts";
+import { RoutingExecutor } from "./executors/routing.ts";
 import type { Result, TrialConfig, TrialStatus, TrialView } from "./interfaces.ts";
 import { Runner, type RunnerCallbacks, type RunSummary } from "./runner.ts";
 import { bestTrial } from "./cli/progress.ts";
@@ -81,7 +81,7 @@ export class Tuner {
   async fit(): Promise<ResultGrid> {
     const configPath = join(resolve(this.options.baseDir ?? process.cwd()), "tune.config.ts");
     const prepared = createRun(await checkConfig(this.config, configPath, this.options), this.options);
-    const executor = new LocalExecutor({ machineGpus: prepared.capacity.gpus });
+    const executor = new RoutingExecutor({ machineGpus: prepared.capacity.gpus, reuseWorkers: prepared.config.reuseWorkers ?? true });
     const runner = new Runner({
       config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor,
       capacity: prepared.capacity, callbacks: this.options.callbacks ?? [],

@@ -1,6 +1,6 @@
 /** `tunelab run` and `tunelab resume`: drive one experiment in this process, with a live console table. */
 import type { PreparedRun } from "../experiment.ts";
-import { LocalExecutor } from "../executors/local.ts";
+import { RoutingExecutor } from "../executors/routing.ts";
 import { Runner, type RunSummary } from "../runner.ts";
 import { readExperimentJson, writeExperimentJson } from "../store/experiment-dir.ts";
 import { consoleReporter, bestTrial } from "./progress.ts";
@@ -23,7 +23,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   const out = o.out ?? process.stdout;
   const { config, expDir } = prepared;
   for (const w of prepared.warnings) process.stderr.write(`${w}\n`);
-  const executor = new LocalExecutor({ machineGpus: prepared.capacity.gpus });
+  const executor = new RoutingExecutor({ machineGpus: prepared.capacity.gpus, reuseWorkers: config.reuseWorkers ?? true });
   let runner: Runner | undefined = undefined;
   const reporter = o.quiet ? undefined : consoleReporter({
     out, metric: config.metric, mode: config.mode,
@@ -55,6 +55,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   process.on("exit", onExit);
   try {
     const summary = await runner.run();
+    await executor.close(2000);
     writeExperimentJson(expDir, { ...meta, runnerPid: null, state: summary.outcome, endedAt: Date.now() });
     out.write(finalSummary(summary, config.metric, config.mode));
     return exitCodeFor(summary);

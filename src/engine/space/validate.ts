@@ -25,7 +25,9 @@ export interface ValidationEnv {
 export const GRID_WARNING_THRESHOLD = 10_000;
 
 const TOP_KEYS = ["name", "trainable", "space", "metric", "mode", "samples", "search", "scheduler", "stop", "timeBudgetS",
-  "concurrency", "resources", "checkpoints", "maxFailures", "storage", "executor", "stopGraceS", "seed"];
+  "concurrency", "resources", "checkpoints", "maxFailures", "storage", "executor", "stopGraceS", "seed",
+  "reuseWorkers", "loggers", "callbacks"];
+const LOGGER_KINDS = ["json", "csv", "tensorboard"];
 /** Ray Tune's names for our keys, so a Ray user's habit gets a precise suggestion. */
 const RAY_ALIASES: Record<string, string> = {
   numSamples: "samples", maxConcurrentTrials: "concurrency", paramSpace: "space", config: "space",
@@ -61,6 +63,13 @@ export function validateConfig(config: unknown, env: ValidationEnv = {}): Diagno
   positive(c.timeBudgetS, ["timeBudgetS"], false, "time-budget-invalid", sink);
   positive(c.stopGraceS, ["stopGraceS"], true, "stop-grace-invalid", sink);
   for (const key of ["name", "storage"]) string(c[key], [key], sink);
+  if (c.reuseWorkers !== undefined && !isDynamic(c.reuseWorkers) && typeof c.reuseWorkers !== "boolean") {
+    sink.error(["reuseWorkers"], "wrong-type", `reuseWorkers must be true or false (got ${describe(c.reuseWorkers)})`);
+  }
+  loggers(c.loggers, sink);
+  if (c.callbacks !== undefined && !isDynamic(c.callbacks) && !Array.isArray(c.callbacks)) {
+    sink.error(["callbacks"], "wrong-type", `callbacks must be a list of objects with onTrialResult/onTrialComplete/onExperimentEnd (got ${describe(c.callbacks)})`);
+  }
   resources(c.resources, env, sink);
   checkpoints(c.checkpoints, sink);
   executor(c.executor, sink);
@@ -249,4 +258,18 @@ function gridSize(space: Record<string, unknown>, samples: unknown, sink: Diagno
   sink.warning(["space"], "grid-too-large",
     `grid × samples gives ${exact ? "" : "at least "}${total.toLocaleString("en-US")} trials (${grid.n.toLocaleString("en-US")} combinations × ${times} samples), over ${GRID_WARNING_THRESHOLD.toLocaleString("en-US")}`,
     { count: total });
+}
+
+function loggers(value: unknown, sink: DiagnosticSink): void {
+  if (value === undefined || isDynamic(value)) return;
+  if (!Array.isArray(value)) {
+    sink.error(["loggers"], "wrong-type", `loggers must be a list such as ["json", "csv", "tensorboard"] (got ${describe(value)})`);
+    return;
+  }
+  value.forEach((kind, i) => {
+    if (isDynamic(kind) || (typeof kind === "string" && LOGGER_KINDS.includes(kind))) return;
+    const near = typeof kind === "string" ? didYouMean(kind, LOGGER_KINDS) : undefined;
+    sink.error(["loggers", i], "unknown-logger", `unknown logger ${describe(kind)}${near ? ` (did you mean "${near}"?)` : ""}; known: ${LOGGER_KINDS.join(", ")}`,
+      near ? { suggestion: near } : undefined);
+  });
 }
