@@ -52,7 +52,26 @@ export interface Evaluation {
   helperNames: Map<string, string>;
 }
 
-export const pathKey = (path: KeyPath): string => JSON.stringify(path);
+/** A map key for a path; numbers (array indices) are marked so `["0"]` and `[0]` differ. */
+export const pathKey = (path: KeyPath): string => {
+  let key = "";
+  for (const part of path) key += typeof part === "number" ? `\u0000#${part}` : `\u0000${part}`;
+  return key;
+};
+
+// SyntaxKind values read once: looking them up on the typescript module object per node is
+// what made evaluation slow (the module object has thousands of properties).
+const K = {
+  Numeric: ts.SyntaxKind.NumericLiteral, String: ts.SyntaxKind.StringLiteral, Template0: ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  True: ts.SyntaxKind.TrueKeyword, False: ts.SyntaxKind.FalseKeyword, Null: ts.SyntaxKind.NullKeyword,
+  Object: ts.SyntaxKind.ObjectLiteralExpression, Array: ts.SyntaxKind.ArrayLiteralExpression, Identifier: ts.SyntaxKind.Identifier,
+  Prefix: ts.SyntaxKind.PrefixUnaryExpression, Binary: ts.SyntaxKind.BinaryExpression, Template: ts.SyntaxKind.TemplateExpression,
+  Call: ts.SyntaxKind.CallExpression, Property: ts.SyntaxKind.PropertyAccessExpression, Element: ts.SyntaxKind.ElementAccessExpression,
+  Paren: ts.SyntaxKind.ParenthesizedExpression, As: ts.SyntaxKind.AsExpression, Satisfies: ts.SyntaxKind.SatisfiesExpression,
+  NonNull: ts.SyntaxKind.NonNullExpression, TypeAssertion: ts.SyntaxKind.TypeAssertionExpression,
+  PropertyAssignment: ts.SyntaxKind.PropertyAssignment, Shorthand: ts.SyntaxKind.ShorthandPropertyAssignment, Spread: ts.SyntaxKind.SpreadAssignment,
+  SpreadElement: ts.SyntaxKind.SpreadElement, Omitted: ts.SyntaxKind.OmittedExpression,
+} as const;
 
 const TUNELAB_MODULE = /^tunelab(\/|$)/;
 
@@ -151,30 +170,30 @@ class Evaluator {
     if (rec) this.record(path, node);
     const inner = unwrap(node);
     switch (inner.kind) {
-      case ts.SyntaxKind.NumericLiteral: return Number((inner as ts.NumericLiteral).text);
-      case ts.SyntaxKind.StringLiteral:
-      case ts.SyntaxKind.NoSubstitutionTemplateLiteral: return (inner as ts.StringLiteral).text;
-      case ts.SyntaxKind.TrueKeyword: return true;
-      case ts.SyntaxKind.FalseKeyword: return false;
-      case ts.SyntaxKind.NullKeyword: return null;
+      case K.Numeric: return Number((inner as ts.NumericLiteral).text);
+      case K.String:
+      case K.Template0: return (inner as ts.StringLiteral).text;
+      case K.True: return true;
+      case K.False: return false;
+      case K.Null: return null;
+      case K.Object: return this.object(inner as ts.ObjectLiteralExpression, path, rec);
+      case K.Array: return this.array(inner as ts.ArrayLiteralExpression, path, rec);
+      case K.Identifier: return this.identifier(inner as ts.Identifier, path, rec);
+      case K.Prefix: return this.prefix(inner as ts.PrefixUnaryExpression, path);
+      case K.Binary: return this.binary(inner as ts.BinaryExpression, path);
+      case K.Template: return this.template(inner as ts.TemplateExpression, path);
+      case K.Call: return this.call(inner as ts.CallExpression, path, rec);
+      case K.Property: case K.Element: return this.access(inner as ts.PropertyAccessExpression | ts.ElementAccessExpression, path);
+      // Functions (sampleFrom's fn, stopWhen's), conditionals, `new`, await, ...: opaque.
+      default: return DYNAMIC;
     }
-    if (ts.isObjectLiteralExpression(inner)) return this.object(inner, path, rec);
-    if (ts.isArrayLiteralExpression(inner)) return this.array(inner, path, rec);
-    if (ts.isIdentifier(inner)) return this.identifier(inner, path, rec);
-    if (ts.isPrefixUnaryExpression(inner)) return this.prefix(inner, path);
-    if (ts.isBinaryExpression(inner)) return this.binary(inner, path);
-    if (ts.isTemplateExpression(inner)) return this.template(inner, path);
-    if (ts.isCallExpression(inner)) return this.call(inner, path, rec);
-    if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) return this.access(inner, path);
-    // Functions (sampleFrom's fn, stopWhen's), conditionals, `new`, await, ...: opaque.
-    return DYNAMIC;
   }
 
   private object(node: ts.ObjectLiteralExpression, path: KeyPath, rec: boolean): unknown {
     const out: Record<string, unknown> = {};
     let open = false;
     for (const prop of node.properties) {
-      if (ts.isSpreadAssignment(prop)) {
+      if (prop.kind === K.Spread) {
         this.weak++;
         const v = this.eval(prop.expression, path, rec);
         this.weak--;
@@ -185,10 +204,10 @@ class Evaluator {
       const key = this.propertyName(prop.name, path);
       if (key === undefined) { open = true; continue; }
       const child = [...path, key];
-      if (ts.isPropertyAssignment(prop)) {
+      if (prop.kind === K.PropertyAssignment) {
         if (rec) this.record(child, this.definition(prop.initializer), prop.name);
         out[key] = this.eval(prop.initializer, child, rec);
-      } else if (ts.isShorthandPropertyAssignment(prop)) {
+      } else if (prop.kind === K.Shorthand) {
         if (rec) this.record(child, this.definition(prop.name), prop.name);
         out[key] = this.identifier(prop.name, child, rec);
       } else {
@@ -215,9 +234,8 @@ class Evaluator {
   }
 
   private propertyName(name: ts.PropertyName, path: KeyPath): string | undefined {
-    if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) {
-      return ts.isNumericLiteral(name) ? String(Number(name.text)) : name.text;
-    }
+    if (name.kind === K.Identifier || name.kind === K.String || name.kind === K.Template0) return (name as ts.Identifier).text;
+    if (name.kind === K.Numeric) return String(Number(name.text));
     if (ts.isComputedPropertyName(name)) {
       const v = this.eval(name.expression, path, false);
       return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
@@ -228,11 +246,11 @@ class Evaluator {
   private array(node: ts.ArrayLiteralExpression, path: KeyPath, rec: boolean): unknown {
     const out: unknown[] = [];
     for (const el of node.elements) {
-      if (ts.isSpreadElement(el)) {
-        const v = this.eval(el.expression, path, false);
+      if (el.kind === K.SpreadElement) {
+        const v = this.eval((el as ts.SpreadElement).expression, path, false);
         if (!Array.isArray(v)) return DYNAMIC; // unknown length shifts every later index
         out.push(...(v as unknown[]));
-      } else if (ts.isOmittedExpression(el)) out.push(undefined);
+      } else if (el.kind === K.Omitted) out.push(undefined);
       else out.push(this.eval(el, [...path, out.length], rec));
     }
     return out;
@@ -304,7 +322,7 @@ class Evaluator {
   private helperOf(callee: ts.Expression): (Helper & { name: string }) | undefined {
     const inner = unwrap(callee);
     let name: string | undefined;
-    if (ts.isIdentifier(inner)) {
+    if (inner.kind === K.Identifier && ts.isIdentifier(inner)) {
       const b = this.bindings.get(inner.text);
       name = b === undefined ? inner.text : b.kind === "helper" ? b.name : undefined;
     } else if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && this.bindings.get(inner.expression.text)?.kind === "namespace") {
@@ -316,7 +334,7 @@ class Evaluator {
 
   private call(node: ts.CallExpression, path: KeyPath, rec: boolean): unknown {
     const helper = this.helperOf(node.expression);
-    if (!helper || node.arguments.some(ts.isSpreadElement)) return DYNAMIC;
+    if (!helper || node.arguments.some((a) => a.kind === K.SpreadElement)) return DYNAMIC;
     const args = node.arguments.map((arg, i) => {
       const param = helper.params[i];
       if (param === undefined) return this.eval(arg, path, false);
@@ -331,16 +349,16 @@ class Evaluator {
   }
 }
 
+const WRAPPERS: ReadonlySet<ts.SyntaxKind> = new Set([K.Paren, K.As, K.Satisfies, K.NonNull, K.TypeAssertion]);
+
 function unwrap(node: ts.Expression): ts.Expression {
   let n = node;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isNonNullExpression(n) || ts.isTypeAssertionExpression(n)) {
-    n = n.expression;
-  }
+  while (WRAPPERS.has(n.kind)) n = (n as ts.ParenthesizedExpression).expression;
   return n;
 }
 
 function span(node: ts.Node): TextSpan {
-  return { start: node.getStart(), end: node.getEnd() };
+  return { start: node.getStart(node.getSourceFile()), end: node.end };
 }
 
 function isPrimitive(v: unknown): boolean {

@@ -27,6 +27,8 @@ export interface ServerSettings {
   gpus?: number;
   /** Ask nvidia-smi (once, in the background) when `gpus` is not set. Default true. */
   detectGpus?: boolean;
+  /** Milliseconds between the last keystroke and validation (initializationOptions only). */
+  debounceMs?: number;
 }
 
 export interface ServerOptions {
@@ -38,7 +40,7 @@ export interface ServerOptions {
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
-  const debounceMs = options.debounceMs ?? 100;
+  let debounceMs = options.debounceMs ?? 100;
   const facts: MachineFacts = localMachine();
   const metrics = new PastMetrics();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -101,6 +103,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     applySettings(params.initializationOptions);
+    const d = (params.initializationOptions as ServerSettings | undefined)?.debounceMs;
+    if (typeof d === "number" && d >= 0) debounceMs = d;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
