@@ -1,7 +1,8 @@
 /**
  * The few protocol-buffer encodings an event file needs, written by hand so
  * Tunelab needs no protobuf dependency: varints, length-delimited fields,
- * 64-bit doubles and 32-bit floats (proto3 wire format).
+ * 64-bit doubles and 32-bit floats (proto3 wire format). Bytes go straight
+ * into one growing buffer: this runs once per result per trial.
  */
 
 const WIRE_VARINT = 0;
@@ -9,48 +10,49 @@ const WIRE_64BIT = 1;
 const WIRE_LEN = 2;
 const WIRE_32BIT = 5;
 
-const utf8 = new TextEncoder();
-
 /** Builds one message's bytes field by field; nest with `message()`. */
 export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(256);
+  private len = 0;
 
   /** A varint field (int32/int64/uint64/enum/bool); negative values take 10 bytes, as int64 does. */
   varint(field: number, value: number | bigint): this {
     this.key(field, WIRE_VARINT);
-    this.push(encodeVarint(value));
+    this.raw(encodeVarint(value));
     return this;
   }
 
   /** A `double` field. */
   double(field: number, value: number): this {
     this.key(field, WIRE_64BIT);
-    const bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setFloat64(0, value, true);
-    this.push(bytes);
+    this.room(8);
+    this.len = this.buf.writeDoubleLE(value, this.len);
     return this;
   }
 
   /** A `float` field (the value is rounded to 32 bits). */
   float(field: number, value: number): this {
     this.key(field, WIRE_32BIT);
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setFloat32(0, value, true);
-    this.push(bytes);
+    this.room(4);
+    this.len = this.buf.writeFloatLE(value, this.len);
     return this;
   }
 
   /** A `string` field (UTF-8). */
   string(field: number, value: string): this {
-    return this.bytes(field, utf8.encode(value));
+    const size = Buffer.byteLength(value, "utf8");
+    this.key(field, WIRE_LEN);
+    this.uint(size);
+    this.room(size);
+    this.len += this.buf.write(value, this.len, size, "utf8");
+    return this;
   }
 
   /** A `bytes` field, or an embedded message's bytes. */
   bytes(field: number, value: Uint8Array): this {
     this.key(field, WIRE_LEN);
-    this.push(encodeVarint(value.length));
-    this.push(value);
+    this.uint(value.length);
+    this.raw(value);
     return this;
   }
 
@@ -59,25 +61,36 @@ export class ProtoWriter {
     return this.bytes(field, value.finish());
   }
 
-  /** The encoded message. */
+  /** The encoded message (a view of this writer's buffer: copy it before writing more). */
   finish(): Uint8Array {
-    if (this.chunks.length === 1) return this.chunks[0]!;
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return this.buf.subarray(0, this.len);
   }
 
   private key(field: number, wire: number): void {
-    this.push(encodeVarint(field * 8 + wire));
+    this.uint(field * 8 + wire);
   }
 
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.size += bytes.length;
+  /** A non-negative varint below 2^31, written in place (keys and lengths). */
+  private uint(value: number): void {
+    this.room(5);
+    while (value >= 0x80) {
+      this.buf[this.len++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    this.buf[this.len++] = value;
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
   }
 }
 

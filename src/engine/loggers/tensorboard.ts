@@ -10,7 +10,7 @@ import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { systemClock, type Clock, type Result, type TrialConfig } from "../interfaces.ts";
 import { hparamsEvents } from "./hparams.ts";
-import { DEFAULT_TAG_PREFIX, fileVersionEvent, frameRecord, resultScalars, resultStep, summaryEvent } from "./tfevents.ts";
+import { DEFAULT_TAG_PREFIX, fileVersionEvent, frameRecord, resultScalars, resultStep, scalarsRecord } from "./tfevents.ts";
 
 export const EVENTS_FILE_PREFIX = "events.out.tfevents.";
 
@@ -60,7 +60,7 @@ export class TensorBoardWriter {
     const scalars = resultScalars(result, this.options.tagPrefix ?? DEFAULT_TAG_PREFIX);
     if (scalars.length === 0) return;
     this.lastTags = scalars.map((s) => s.tag);
-    this.pending.push(frameRecord(summaryEvent(this.clock.now() / 1000, resultStep(result), scalars)));
+    this.pending.push(scalarsRecord(this.clock.now() / 1000, resultStep(result), scalars));
   }
 
   /** Buffers the HParams summaries of a finished trial (skipped when it never reported a scalar, as Ray Tune does). */

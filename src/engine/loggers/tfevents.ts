@@ -4,10 +4,9 @@
  * logging needs: the `file_version` header event and `Summary` events of
  * `simple_value`s, plus raw summaries for plugins (see hparams.ts).
  */
-import { flattenResult } from "../store/trial-files.ts";
 import type { Result } from "../interfaces.ts";
 import { crc32c, maskCrc } from "./crc32c.ts";
-import { ProtoWriter } from "./protobuf.ts";
+import { encodeVarint, ProtoWriter } from "./protobuf.ts";
 
 /** What TensorBoard expects in the first event of a file. */
 export const FILE_VERSION = "brain.Event:2";
@@ -41,6 +40,63 @@ export function frameRecord(data: Uint8Array): Uint8Array {
   out.set(data, 12);
   view.setUint32(12 + data.length, maskCrc(crc32c(data)), true);
   return out;
+}
+
+/**
+ * The framed record of an `Event` of scalars, sized up front and written in
+ * one buffer: the hot path (once per result per trial) of what
+ * `frameRecord(summaryEvent(...))` does for any summary.
+ */
+export function scalarsRecord(wallTimeS: number, step: number, scalars: readonly { tag: string; simpleValue: number }[]): Uint8Array {
+  const tagLengths = scalars.map((s) => Buffer.byteLength(s.tag, "utf8"));
+  let summaryLen = 0;
+  for (const n of tagLengths) {
+    const valueLen = 1 + varintSize(n) + n + 5;
+    summaryLen += 1 + varintSize(valueLen) + valueLen;
+  }
+  const stepBytes = step !== 0 ? encodeVarint(step) : undefined;
+  const eventLen = 9 + (stepBytes ? 1 + stepBytes.length : 0) + 1 + varintSize(summaryLen) + summaryLen;
+  const out = Buffer.allocUnsafe(eventLen + 16);
+  out.writeBigUInt64LE(BigInt(eventLen), 0);
+  out.writeUInt32LE(maskCrc(crc32c(out, 0, 8)), 8);
+  let off = 12;
+  const uint = (v: number): void => {
+    while (v >= 0x80) {
+      out[off++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[off++] = v;
+  };
+  out[off++] = (EVENT_WALL_TIME << 3) | 1;
+  off = out.writeDoubleLE(wallTimeS, off);
+  if (stepBytes) {
+    out[off++] = EVENT_STEP << 3;
+    out.set(stepBytes, off);
+    off += stepBytes.length;
+  }
+  out[off++] = (EVENT_SUMMARY << 3) | 2;
+  uint(summaryLen);
+  scalars.forEach((s, i) => {
+    const n = tagLengths[i]!;
+    out[off++] = (SUMMARY_VALUE << 3) | 2;
+    uint(1 + varintSize(n) + n + 5);
+    out[off++] = (VALUE_TAG << 3) | 2;
+    uint(n);
+    off += out.write(s.tag, off, n, "utf8");
+    out[off++] = (VALUE_SIMPLE_VALUE << 3) | 5;
+    off = out.writeFloatLE(s.simpleValue, off);
+  });
+  out.writeUInt32LE(maskCrc(crc32c(out, 12, 12 + eventLen)), 12 + eventLen);
+  return out;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n >>>= 7;
+    size++;
+  }
+  return size;
 }
 
 /** The header event every event file starts with. */
@@ -90,17 +146,35 @@ export function resultStep(result: Result): number {
 export function resultScalars(result: Result, prefix = DEFAULT_TAG_PREFIX): { tag: string; simpleValue: number }[] {
   const out: { tag: string; simpleValue: number }[] = [];
   const head = prefix === "" ? "" : prefix + "/";
-  for (const [key, value] of flattenResult(result)) {
-    const top = key.split("/", 1)[0]!;
-    if (SKIPPED_KEYS.has(top)) continue;
-    let n: number;
-    if (typeof value === "number") n = value;
-    else if (typeof value === "boolean") n = value ? 1 : 0;
-    else continue;
-    if (Number.isNaN(n)) continue;
-    out.push({ tag: cleanTag(head + key), simpleValue: n });
-  }
+  const walk = (obj: Record<string, unknown>, path: string): void => {
+    for (const key in obj) {
+      if (path === "" && SKIPPED_KEYS.has(key)) continue;
+      const value = obj[key];
+      let n: number;
+      if (typeof value === "number") n = value;
+      else if (typeof value === "boolean") n = value ? 1 : 0;
+      else {
+        if (typeof value === "object" && value !== null && !Array.isArray(value)) walk(value as Record<string, unknown>, path + key + "/");
+        continue;
+      }
+      if (!Number.isNaN(n)) out.push({ tag: cachedTag(head + path + key), simpleValue: n });
+    }
+  };
+  walk(result, "");
   return out;
+}
+
+// Results repeat the same keys every iteration: clean each tag once (bounded, in case keys are generated).
+const TAG_CACHE = new Map<string, string>();
+
+function cachedTag(raw: string): string {
+  let tag = TAG_CACHE.get(raw);
+  if (tag === undefined) {
+    tag = cleanTag(raw);
+    if (TAG_CACHE.size >= 10_000) TAG_CACHE.clear();
+    TAG_CACHE.set(raw, tag);
+  }
+  return tag;
 }
 
 /** TensorBoard tags keep letters, digits, `_-/.`; anything else becomes `_`, and leading slashes go (as tensorboardX does). */

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { crc32c, maskCrc } from "../../../src/engine/loggers/crc32c.ts";
 import { encodeVarint, ProtoWriter } from "../../../src/engine/loggers/protobuf.ts";
-import { frameRecord } from "../../../src/engine/loggers/tfevents.ts";
+import { frameRecord, scalarsRecord, summaryEvent } from "../../../src/engine/loggers/tfevents.ts";
 import { crc32cBitwise, parseFields, readRecords } from "./event-reader.ts";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -67,5 +67,17 @@ describe("TFRecord framing", () => {
     const record = frameRecord(ascii("hello"));
     record[13]! ^= 1;
     assert.throws(() => readRecords(record), /bad data CRC/);
+  });
+});
+
+describe("scalar events", () => {
+  it("the sized-up-front encoder writes the same bytes as the general one", () => {
+    fc.assert(fc.property(
+      fc.double({ noNaN: true }), fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 2 ** 40 })),
+      fc.array(fc.record({ tag: fc.string({ unit: "grapheme", maxLength: 200 }), simpleValue: fc.double() }), { maxLength: 20 }),
+      (wall, step, scalars) => {
+        assert.deepEqual([...scalarsRecord(wall, step, scalars)], [...frameRecord(summaryEvent(wall, step, scalars))]);
+      },
+    ));
   });
 });
