@@ -1,0 +1,199 @@
+/**
+ * Optuna's Parzen estimator (optuna/samplers/_tpe/parzen_estimator.py, 3.x):
+ * a weighted mixture with one kernel per observation plus a prior kernel.
+ * Floats get truncated normals on [low, high] whose widths are the distance to
+ * the neighbours (univariate) or Scott-like 0.2·n^(-1/(d+4))·range (multivariate),
+ * clipped to [range/min(100, 1+kernels), range] (the "magic clip"); stepped floats
+ * get the probability mass of their step; categoricals put 1 + w/k on the
+ * observed category and w/k on the others (w = prior weight).
+ */
+import type { Rng } from "../random.ts";
+import { decodeFloat, encodeFloat, normalCdf, normalQuantile, type Param } from "./params.ts";
+
+export interface ParzenOptions {
+  priorWeight: number;
+  considerPrior: boolean;
+  /** Optuna's consider_magic_clip: a lower bound on kernel widths. */
+  magicClip: boolean;
+  /** Optuna's consider_endpoints: the outermost kernels may reach the bounds. */
+  endpoints: boolean;
+  /** One bandwidth per dimension from the number of observations and dimensions (joint model). */
+  multivariate: boolean;
+}
+
+const EPS = 1e-12;
+
+/** Optuna's default_weights: flat for the newest 25 observations, a linear ramp down for older ones. */
+export function defaultWeights(n: number): number[] {
+  if (n < 25) return new Array<number>(n).fill(1);
+  const ramp = n - 25;
+  const out: number[] = [];
+  for (let i = 0; i < ramp; i++) out.push(ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1));
+  for (let i = 0; i < 25; i++) out.push(1);
+  return out;
+}
+
+interface FloatDim { kind: "float"; low: number; high: number; step: number | undefined; mus: Float64Array; sigmas: Float64Array; logZ: Float64Array }
+interface CatDim { kind: "cat"; n: number; cats: Int32Array; logOwn: number; logOther: number }
+type Dim = FloatDim | CatDim;
+
+/** A (product-kernel) mixture over `params`; observations are rows in `params` order, in trial order. */
+export class ParzenEstimator {
+  private readonly dims: Dim[];
+  private readonly logW: Float64Array;
+  private readonly cumW: Float64Array;
+  readonly components: number;
+
+  constructor(private readonly params: readonly Param[], rows: readonly (readonly number[])[], opts: ParzenOptions) {
+    const n = rows.length;
+    const withPrior = opts.considerPrior || n === 0;
+    this.components = n + (withPrior ? 1 : 0);
+    const raw = defaultWeights(n);
+    if (withPrior) raw.push(opts.priorWeight);
+    const sum = raw.reduce((a, b) => a + b, 0);
+    this.logW = Float64Array.from(raw, (w) => Math.log(Math.max(w / sum, EPS)));
+    this.cumW = new Float64Array(raw.length);
+    let acc = 0;
+    raw.forEach((w, i) => { acc += w / sum; this.cumW[i] = acc; });
+    this.dims = params.map((p, d) => {
+      const column = rows.map((r) => r[d] ?? 0);
+      return p.kind === "cat" ? catDim(p.n, column, withPrior, opts.priorWeight) : floatDim(p.low, p.high, p.step, column, withPrior, opts, params.length);
+    });
+  }
+
+  /** `count` draws (rows in params order), rounded to what the domains allow. */
+  sample(rng: Rng, count: number): number[][] {
+    const out: number[][] = [];
+    for (let s = 0; s < count; s++) {
+      const u = rng.next();
+      let k = 0;
+      while (k < this.components - 1 && (this.cumW[k] ?? 1) <= u) k++;
+      out.push(this.dims.map((dim, d) => {
+        if (dim.kind === "cat") {
+          const own = dim.cats[k] ?? -1;
+          if (own < 0) return rng.int(0, dim.n);
+          // Own category with probability exp(logOwn), else uniform over all (prior share).
+          return rng.next() < Math.exp(dim.logOwn) - Math.exp(dim.logOther) ? own : rng.int(0, dim.n);
+        }
+        const x = truncNormal(rng, dim.mus[k] ?? 0, dim.sigmas[k] ?? 1, dim.low, dim.high);
+        const p = this.params[d] as Param & { kind: "float" };
+        return p.step === undefined && p.domain.__tunelab !== "qloguniform" && p.domain.__tunelab !== "lograndint"
+          && p.domain.__tunelab !== "qrandn" ? x : encodeFloat(p, decodeFloat(p, x));
+      }));
+    }
+    return out;
+  }
+
+  /** Log density (log mass for stepped floats and categoricals) of each row. */
+  logPdf(xs: readonly (readonly number[])[]): Float64Array {
+    const out = new Float64Array(xs.length);
+    const m = this.components;
+    const acc = new Float64Array(m);
+    for (let s = 0; s < xs.length; s++) {
+      const x = xs[s] as readonly number[];
+      acc.set(this.logW);
+      this.dims.forEach((dim, d) => addKernel(dim, x[d] ?? 0, acc));
+      let max = -Infinity;
+      for (let k = 0; k < m; k++) if ((acc[k] as number) > max) max = acc[k] as number;
+      let total = 0;
+      for (let k = 0; k < m; k++) total += Math.exp((acc[k] as number) - max);
+      out[s] = max + Math.log(total);
+    }
+    return out;
+  }
+}
+
+function addKernel(dim: Dim, x: number, acc: Float64Array): void {
+  const m = acc.length;
+  if (dim.kind === "cat") {
+    for (let k = 0; k < m; k++) {
+      const own = dim.cats[k] ?? -1;
+      acc[k] = (acc[k] as number) + (own < 0 ? -Math.log(dim.n) : own === x ? dim.logOwn : dim.logOther);
+    }
+    return;
+  }
+  const { mus, sigmas, logZ } = dim;
+  if (dim.step === undefined) {
+    const c = 0.5 * Math.log(2 * Math.PI);
+    for (let k = 0; k < m; k++) {
+      const s = sigmas[k] as number;
+      const z = (x - (mus[k] as number)) / s;
+      acc[k] = (acc[k] as number) - 0.5 * z * z - Math.log(s) - c - (logZ[k] as number);
+    }
+    return;
+  }
+  const lo = Math.max(x - dim.step / 2, dim.low);
+  const hi = Math.min(x + dim.step / 2, dim.high);
+  for (let k = 0; k < m; k++) {
+    const mu = mus[k] as number;
+    const s = sigmas[k] as number;
+    acc[k] = (acc[k] as number) + Math.log(Math.max(massBetween((lo - mu) / s, (hi - mu) / s), 1e-300)) - (logZ[k] as number);
+  }
+}
+
+/** Φ(b) − Φ(a), computed on the side of the mean where it keeps its precision. */
+export function massBetween(a: number, b: number): number {
+  return a > 0 ? normalCdf(-a) - normalCdf(-b) : normalCdf(b) - normalCdf(a);
+}
+
+function truncNormal(rng: Rng, mu: number, sigma: number, low: number, high: number): number {
+  const a = (low - mu) / sigma;
+  const b = (high - mu) / sigma;
+  // Sample on the side of the mean where the CDF keeps precision, mirrored back.
+  const flip = a > 0;
+  const [pa, pb] = flip ? [normalCdf(-b), normalCdf(-a)] : [normalCdf(a), normalCdf(b)];
+  const u = pa + rng.next() * (pb - pa);
+  const z = normalQuantile(Math.min(Math.max(u, 1e-300), 1 - 1e-16));
+  const x = mu + sigma * (flip ? -z : z);
+  return Math.min(Math.max(x, low), high);
+}
+
+function catDim(n: number, column: readonly number[], withPrior: boolean, priorWeight: number): CatDim {
+  const cats = new Int32Array(column.length + (withPrior ? 1 : 0)).fill(-1);
+  column.forEach((c, i) => { cats[i] = c; });
+  const other = priorWeight / n;
+  const norm = 1 + priorWeight;
+  return { kind: "cat", n, cats, logOwn: Math.log((1 + other) / norm), logOther: Math.log(Math.max(other / norm, EPS)) };
+}
+
+function floatDim(low: number, high: number, step: number | undefined, column: readonly number[], withPrior: boolean, opts: ParzenOptions, d: number): FloatDim {
+  const n = column.length;
+  const range = high - low;
+  const priorMu = 0.5 * (low + high);
+  const sigmas = new Float64Array(n + (withPrior ? 1 : 0));
+  if (opts.multivariate) {
+    sigmas.fill(0.2 * Math.max(n, 1) ** (-1 / (d + 4)) * range);
+  } else {
+    // Distance to the farther neighbour among the sorted observations (and the prior's centre).
+    const order = Array.from({ length: n + (withPrior ? 1 : 0) }, (_, i) => i);
+    const at = (i: number): number => (i < n ? (column[i] as number) : priorMu);
+    order.sort((i, j) => at(i) - at(j));
+    const sorted = order.map(at);
+    const m = sorted.length;
+    for (let r = 0; r < m; r++) {
+      const left = r === 0 ? low : (sorted[r - 1] as number);
+      const right = r === m - 1 ? high : (sorted[r + 1] as number);
+      const here = sorted[r] as number;
+      let s = Math.max(here - left, right - here);
+      if (!opts.endpoints && m >= 2) {
+        if (r === 0) s = (sorted[1] as number) - here;
+        else if (r === m - 1) s = here - (sorted[m - 2] as number);
+      }
+      sigmas[order[r] as number] = s;
+    }
+  }
+  const kernels = n + (withPrior ? 1 : 0);
+  const minSigma = opts.magicClip ? range / Math.min(100, 1 + kernels) : EPS;
+  for (let i = 0; i < sigmas.length; i++) sigmas[i] = Math.min(Math.max(sigmas[i] as number, minSigma), range);
+  const mus = new Float64Array(sigmas.length);
+  column.forEach((v, i) => { mus[i] = v; });
+  if (withPrior) {
+    mus[n] = priorMu;
+    sigmas[n] = range;
+  }
+  const logZ = Float64Array.from(mus, (mu, i) => {
+    const s = sigmas[i] as number;
+    return Math.log(Math.max(massBetween((low - mu) / s, (high - mu) / s), 1e-300));
+  });
+  return { kind: "float", low, high, step, mus, sigmas, logZ };
+}

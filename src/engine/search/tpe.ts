@@ -1,0 +1,127 @@
+/**
+ * Tree-structured Parzen Estimator, as Optuna's TPESampler (3.x) does it:
+ * after `nStartupTrials` random trials, split the finished trials at the
+ * best min(ceil(gamma·n), 25) into l (good) and g (the rest), draw
+ * `nEiCandidates` from l and keep the one with the highest log l − log g.
+ *
+ * Univariate (default): each parameter on its own, from the trials where it
+ * exists (conditional parameters fit on the trials that chose their branch).
+ * Multivariate: the parameters every config has are drawn jointly from one
+ * product-kernel mixture; conditional ones stay univariate (Optuna's
+ * multivariate=True, group=False).
+ *
+ * The model uses the last reported metric of finished trials only. Running
+ * trials count only with constantLiar, as the worst observations (Optuna's
+ * constant_liar), which keeps concurrent workers from piling onto one point.
+ */
+import type { TpeOptions } from "./specs.ts";
+import { ModelSearcher } from "./model-searcher.ts";
+import { ParzenEstimator, type ParzenOptions } from "./parzen.ts";
+import { buildConfig, randomChooser, unconditionalParams, type Built, type Param, type ParamChooser } from "./params.ts";
+import type { TrialRecord } from "./history.ts";
+
+/** Optuna's default gamma: the best 10% of trials, at most 25, form the "good" model. */
+export function nBelow(n: number, gamma: number): number {
+  return Math.min(Math.ceil(gamma * n), 25);
+}
+
+interface Scored {
+  loss: number;
+  order: number;
+  record: TrialRecord;
+}
+
+export class TpeSearcher extends ModelSearcher {
+  private readonly opts: Required<Omit<TpeOptions, "seed" | "pointsToEvaluate">>;
+
+  constructor(options: TpeOptions = {}) {
+    super("tpe", options.seed, options.pointsToEvaluate ?? []);
+    this.opts = {
+      nStartupTrials: options.nStartupTrials ?? 10,
+      nEiCandidates: options.nEiCandidates ?? 24,
+      gamma: options.gamma ?? 0.1,
+      priorWeight: options.priorWeight ?? 1,
+      considerPrior: options.considerPrior ?? true,
+      considerMagicClip: options.considerMagicClip ?? true,
+      considerEndpoints: options.considerEndpoints ?? false,
+      multivariate: options.multivariate ?? false,
+      constantLiar: options.constantLiar ?? false,
+    };
+  }
+
+  protected propose(): Built {
+    const observed = this.observed();
+    const finished = observed.filter((o) => o.loss !== Infinity).length;
+    if (finished < this.opts.nStartupTrials) return buildConfig(this.space, randomChooser(this.rng), this.rng);
+    const joint = this.opts.multivariate ? this.jointSample(observed) : new Map<string, number>();
+    const chooser: ParamChooser = {
+      float: (p) => joint.get(p.key) ?? this.univariate(p, observed),
+      cat: (p) => joint.get(p.key) ?? this.univariate(p, observed),
+    };
+    return buildConfig(this.space, chooser, this.rng);
+  }
+
+  /** Finished trials with their loss, plus running ones as +Infinity under the constant liar; in trial order. */
+  private observed(): Scored[] {
+    const out: Scored[] = [];
+    this.history.trials.forEach((record, order) => {
+      if (record.state === "done" && record.loss !== undefined) out.push({ loss: record.loss, order, record });
+      else if (record.state === "running" && this.opts.constantLiar) out.push({ loss: Infinity, order, record });
+    });
+    return out;
+  }
+
+  /** Split into (good, rest), each kept in trial order so the age ramp of the weights applies. */
+  private split(items: Scored[]): [Scored[], Scored[]] {
+    const k = nBelow(items.length, this.opts.gamma);
+    const byLoss = [...items].sort((a, b) => a.loss - b.loss || a.order - b.order);
+    const good = new Set(byLoss.slice(0, k));
+    const byOrder = (a: Scored, b: Scored): number => a.order - b.order;
+    return [items.filter((s) => good.has(s)).sort(byOrder), items.filter((s) => !good.has(s)).sort(byOrder)];
+  }
+
+  private parzen(multivariate: boolean): ParzenOptions {
+    return {
+      priorWeight: this.opts.priorWeight,
+      considerPrior: this.opts.considerPrior,
+      magicClip: this.opts.considerMagicClip,
+      endpoints: this.opts.considerEndpoints,
+      multivariate,
+    };
+  }
+
+  /** The best of nEiCandidates draws from l by log l − log g. */
+  private best(params: readonly Param[], good: Scored[], rest: Scored[], multivariate: boolean): number[] {
+    const rows = (group: Scored[]): number[][] => group.map((s) => params.map((p) => s.record.obs[p.key] ?? 0));
+    const l = new ParzenEstimator(params, rows(good), this.parzen(multivariate));
+    const g = new ParzenEstimator(params, rows(rest), this.parzen(multivariate));
+    const candidates = l.sample(this.rng, this.opts.nEiCandidates);
+    const ll = l.logPdf(candidates);
+    const lg = g.logPdf(candidates);
+    let bestIndex = 0;
+    let bestScore = -Infinity;
+    candidates.forEach((_, i) => {
+      const score = (ll[i] as number) - (lg[i] as number);
+      if (score > bestScore) {
+        bestScore = score;
+        bestIndex = i;
+      }
+    });
+    return candidates[bestIndex] as number[];
+  }
+
+  private univariate(p: Param, observed: Scored[]): number {
+    const present = observed.filter((s) => s.record.obs[p.key] !== undefined);
+    const [good, rest] = this.split(present);
+    return this.best([p], good, rest, false)[0] as number;
+  }
+
+  private jointSample(observed: Scored[]): Map<string, number> {
+    const params = unconditionalParams(this.space);
+    if (params.length === 0) return new Map();
+    const present = observed.filter((s) => params.every((p) => s.record.obs[p.key] !== undefined));
+    const [good, rest] = this.split(present);
+    const row = this.best(params, good, rest, true);
+    return new Map(params.map((p, i) => [p.key, row[i] as number]));
+  }
+}
