@@ -1,5 +1,5 @@
-// Bundles each runtime with esbuild: the runner/CLI (ESM, Node). Later runtimes (extension host,
-// language server, webview) add their entries here.
+// Bundles each runtime with esbuild: the runner/CLI (ESM, Node) and the VS Code extension host (CJS).
+// Later runtimes (language server, webview) add their entries here.
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: "linked", logLevel: "warning" };
@@ -13,4 +13,26 @@ await build({
   // esbuild itself is needed at run time to load tune.config.ts; it ships a native binary.
   external: ["esbuild"],
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
+});
+
+// The extension host loads CommonJS; `vscode` is provided by the host. The banner stamps when module
+// evaluation starts, so the measured activation cost includes loading the bundle.
+await build({
+  ...common,
+  entryPoints: { extension: "src/extension/extension.ts" },
+  outdir: "dist",
+  format: "cjs",
+  outExtension: { ".js": ".cjs" },
+  external: ["vscode"],
+  banner: { js: "globalThis.__tunelabLoadStart = performance.now();" },
+});
+
+// The language server (stdio/IPC), started by the extension's language client. typescript is bundled
+// (the server parses tune.config.ts with its compiler API), so it stays a devDependency.
+await build({
+  ...common,
+  entryPoints: { server: "src/server/main.ts" },
+  outdir: "dist",
+  format: "cjs",
+  outExtension: { ".js": ".cjs" },
 });
