@@ -8,6 +8,7 @@ import { prepareResume, prepareRun } from "./experiment.ts";
 import { execute } from "./cli/run.ts";
 import { bestCommand, exportCommand, lsCommand, statusCommand, stopCommand } from "./cli/inspect.ts";
 import { ExitCode } from "./cli/exit-codes.ts";
+import { addCommand, eventsCommand, pauseCommand, resumeTrialCommand, stopViaControl, trialsCommand } from "./cli/control.ts";
 
 const int = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -75,9 +76,48 @@ function program(setCode: (c: number) => void): Command {
     .action(async (dir: string, o: { format: string; output?: string }) => setCode(await exportCommand(dir, o)));
 
   cli.command("stop")
-    .description("stop a running experiment gracefully (its trials can be resumed)")
+    .description("stop a running experiment gracefully (its trials can be resumed), or one trial with --trial")
     .argument("<experiment-dir>")
-    .action(async (dir: string) => setCode(await stopCommand(dir)));
+    .option("--trial <id>", "stop only this trial")
+    .action(async (dir: string, o: { trial?: string }) => {
+      const r = await stopViaControl(dir, o.trial);
+      setCode(r === "no-control" ? await stopCommand(dir) : r);
+    });
+
+  cli.command("trials")
+    .description("live trial list of a running experiment (through its control API)")
+    .argument("<experiment-dir>")
+    .option("--json", "machine-readable output")
+    .action(async (dir: string, o: { json?: boolean }) => setCode(await trialsCommand(dir, o.json ?? false)));
+
+  cli.command("add")
+    .description("queue a trial with exactly this config in a running experiment")
+    .argument("<experiment-dir>")
+    .option("--config <json>", "the trial's config as JSON")
+    .option("--config-file <file>", "a JSON file with the config")
+    .action(async (dir: string, o: { config?: string; configFile?: string }) => setCode(await addCommand(dir, o)));
+
+  cli.command("pause")
+    .description("pause a running trial (it resumes from its latest checkpoint with resume-trial)")
+    .argument("<experiment-dir>")
+    .requiredOption("--trial <id>", "trial id")
+    .action(async (dir: string, o: { trial: string }) => setCode(await pauseCommand(dir, o.trial)));
+
+  cli.command("resume-trial")
+    .description("let a paused trial run again")
+    .argument("<experiment-dir>")
+    .requiredOption("--trial <id>", "trial id")
+    .action(async (dir: string, o: { trial: string }) => setCode(await resumeTrialCommand(dir, o.trial)));
+
+  cli.command("events")
+    .description("print a running experiment's live events until it ends")
+    .argument("<experiment-dir>")
+    .option("--json", "one JSON object per line")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const ac = new AbortController();
+      process.once("SIGINT", () => ac.abort());
+      setCode(await eventsCommand(dir, { json: o.json ?? false, signal: ac.signal }));
+    });
 
   return cli;
 }

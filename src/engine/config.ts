@@ -5,6 +5,7 @@
  */
 import type { Space } from "./space/domains.ts";
 import type { StopSpec } from "./stoppers/specs.ts";
+import type { TuneCallback } from "./loggers/callbacks.ts";
 
 /** A command trainable: any program that speaks the report protocol (docs/protocol.md). */
 export interface CommandTrainable {
@@ -92,6 +93,10 @@ export interface TuneConfig {
   seed?: number;
   /** Run Python trainables in warm workers that import the module once (docs/workers.md). Default true. */
   reuseWorkers?: boolean;
+  /** Per-trial loggers (docs/loggers.md). result.json and progress.csv are always written; "tensorboard" adds event files. Default: all three. */
+  loggers?: readonly ("json" | "csv" | "tensorboard")[];
+  /** User callbacks (docs/loggers.md); they run in the runner process and never stop it by throwing. */
+  callbacks?: readonly TuneCallback[];
 }
 
 /** Identity, typed: `export default defineConfig({...})`. */

@@ -21,6 +21,7 @@ import { TrialFileWriters, writeErrorFile, writeParams } from "./store/trial-fil
 import { completeResult } from "./runner/results.ts";
 import { Trial } from "./runner/trial.ts";
 import { copyDonorCheckpoint } from "./runner/exploit.ts";
+import { createLoggers, DEFAULT_LOGGERS, type TrialLogger } from "./loggers/index.ts";
 import { restoreTrials, runIdOf } from "./runner/restore.ts";
 import { killLeftoverTrial } from "./executors/orphans.ts";
 
@@ -76,6 +77,8 @@ export class Runner {
   private readonly pool: ResourcePool;
   private readonly concurrency: number;
   private readonly files = new TrialFileWriters();
+  /** TensorBoard event files (result.json and progress.csv are `files`). */
+  private readonly loggers: TrialLogger;
   private journal!: Journal;
   private running = 0;
   private searchDone = false;
@@ -97,6 +100,8 @@ export class Runner {
     this.concurrency = config.concurrency ?? Number.MAX_SAFE_INTEGER;
     this.runId = (opts.previous && runIdOf(opts.previous)) ?? randomBytes(3).toString("hex").slice(0, 5);
     this.callbacks = [...(opts.callbacks ?? [])];
+    const kinds = (config.loggers ?? DEFAULT_LOGGERS).filter((k) => k === "tensorboard");
+    this.loggers = createLoggers(kinds, opts.expDir, { log: (m) => process.stderr.write(`tunelab: ${m}\n`) });
   }
 
   /** Adds callbacks (e.g. the control API's event stream) before or during a run. */
@@ -108,7 +113,12 @@ export class Runner {
   async run(): Promise<RunSummary> {
     const { config, previous } = this.opts;
     // Trial files are written just before each journal batch, so they never lag the journal by more than one batch.
-    this.journal = Journal.open(this.opts.expDir, { beforeFlush: () => this.files.flushAll() });
+    this.journal = Journal.open(this.opts.expDir, {
+      beforeFlush: () => {
+        this.files.flushAll();
+        this.loggers.flushAll();
+      },
+    });
     this.startedAt = this.clock.now();
     const ctx = {
       space: config.space ?? {}, metric: config.metric, mode: config.mode,
@@ -143,6 +153,7 @@ export class Runner {
     const summary = await done;
     clearInterval(this.tick);
     this.files.closeAll();
+    this.loggers.closeAll();
     await this.journal.flush();
     this.journal.close();
     for (const cb of this.callbacks) cb.onExperimentEnd?.(summary);
@@ -314,6 +325,7 @@ export class Runner {
     const trialDir = join(expDir, trial.dirName);
     // On resume the files are rebuilt from the journal's results: they may hold unacknowledged ones.
     this.files.open(trial.id, trialDir, this.opts.previousResults?.get(trial.id) ?? (trial.attempts > 1 ? undefined : []));
+    this.loggers.open(trial.id, trialDir);
     const launch = buildLaunch({
       trainable: config.trainable, configPath, expDir, trialDir, trialId: trial.id,
       restore: restore ? join(expDir, restore.path) : undefined, iteration: trial.iteration,
@@ -345,6 +357,7 @@ export class Runner {
     const json = JSON.stringify(result);
     this.journal.appendResult(Date.now(), trial.id, json);
     this.files.append(trial.id, result, json);
+    this.loggers.append(trial.id, result, json);
     this.searcher.onTrialResult(trial.id, result);
     for (const cb of this.callbacks) cb.onTrialResult?.(trial, result);
     if (stopReason) this.requestTrialStop(trial, "TERMINATED", stopReason);
@@ -403,6 +416,7 @@ export class Runner {
     trial.stoppedBy = reason;
     trial.pendingChange = undefined;
     this.log({ t: "end", ts: Date.now(), id: trial.id, status: "TERMINATED", stoppedBy: reason });
+    this.loggers.close(trial.id, { config: trial.config, failed: false, lastResult: trial.lastResult, trialDir: join(this.opts.expDir, trial.dirName) });
     this.scheduler.onTrialComplete(trial, trial.lastResult);
     this.searcher.onTrialComplete(trial.id, trial.lastResult, false);
     for (const cb of this.callbacks) cb.onTrialEnd?.(trial, "TERMINATED", reason);
@@ -508,6 +522,7 @@ export class Runner {
       } else this.applyPendingChange(trial);
       for (const cb of this.callbacks) cb.onTrialEnd?.(trial, status, request?.reason);
     }
+    this.loggers.close(trial.id, trial.finished ? { config: trial.config, failed: trial.status === "ERROR", lastResult: trial.lastResult } : undefined);
     this.saveSchedulerState(true);
     this.drainSchedulerActions();
     this.fill();

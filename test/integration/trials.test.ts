@@ -34,6 +34,9 @@ describe("runner with real Python trials", () => {
       // score grows with the iteration, so with scoreOrder "min" the best is the first checkpoint.
       assert.deepEqual(readdirSync(tdir).filter((f) => f.startsWith("checkpoint_")).sort(), ["checkpoint_000002", "checkpoint_000006"]);
       assert.ok(existsSync(join(tdir, "checkpoint_000006", "state.json")));
+      const events = readdirSync(tdir).filter((f) => f.startsWith("events.out.tfevents."));
+      assert.equal(events.length, 1, "one TensorBoard event file per trial");
+      assert.ok(readFileSync(join(tdir, events[0]!)).includes(Buffer.from("ray/tune/score")), "scores are logged as ray/tune/score");
       assert.deepEqual(trial.checkpoints.map((c) => c.iteration).sort(), [2, 6]);
     }
     assert.match(run.stdout, /Best trial \w+_0000[01]: score=/);

@@ -6,6 +6,9 @@ import { readExperimentJson, writeExperimentJson } from "../store/experiment-dir
 import { consoleReporter, bestTrial } from "./progress.ts";
 import { formatValue } from "./format.ts";
 import { ExitCode } from "./exit-codes.ts";
+import { fromUserCallbacks } from "../loggers/callbacks.ts";
+import { startControlServer } from "../control/server.ts";
+import { RunnerControlAdapter } from "../runner/control.ts";
 
 export interface ExecuteOptions {
   quiet?: boolean;
@@ -29,12 +32,15 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
     out, metric: config.metric, mode: config.mode,
     total: () => runner?.total, trials: () => runner?.trialViews ?? [],
   });
+  const user = config.callbacks?.length ? fromUserCallbacks(config.callbacks, (m) => process.stderr.write(`tunelab: ${m}\n`)) : undefined;
   runner = new Runner({
     config, configPath: prepared.configPath, expDir, seed: prepared.seed, executor,
     capacity: prepared.capacity, ...(prepared.previous ? { previous: prepared.previous } : {}),
     ...(prepared.previousResults ? { previousResults: prepared.previousResults } : {}),
-    callbacks: reporter ? [reporter] : [],
+    callbacks: [...(reporter ? [reporter] : []), ...(user ? [user] : [])],
   });
+  // The control API (loopback + token in control.json) lets the CLI and the extension steer this run.
+  const control = await startControlServer(new RunnerControlAdapter(runner, config, expDir), expDir);
   const meta = (readExperimentJson(expDir) ?? {}) as Record<string, unknown>;
   writeExperimentJson(expDir, { ...meta, runnerPid: process.pid, state: "running" });
   out.write(`${prepared.previous ? "Resuming" : "Running"} ${config.name ?? "experiment"} in ${expDir}\n`);
@@ -56,10 +62,12 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   try {
     const summary = await runner.run();
     await executor.close(2000);
+    if (user) await Promise.race([user.settled(), new Promise((r) => setTimeout(r, 10_000).unref())]);
     writeExperimentJson(expDir, { ...meta, runnerPid: null, state: summary.outcome, endedAt: Date.now() });
     out.write(finalSummary(summary, config.metric, config.mode));
     return exitCodeFor(summary);
   } finally {
+    await control.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     process.off("exit", onExit);

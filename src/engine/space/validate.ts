@@ -8,6 +8,8 @@ import { DiagnosticSink, didYouMean, isDynamic, type Diagnostic } from "./diagno
 import type { KeyPath } from "./path.ts";
 import { describe, validateSpace } from "./validate-space.ts";
 import { isPlainObject } from "./variants.ts";
+import { validateExtra } from "./validate-extra.ts";
+import { validateScheduler } from "../schedulers/validate.ts";
 
 export { DYNAMIC, isDynamic, formatDiagnostic, type Diagnostic, type Dynamic } from "./diagnostics.ts";
 export { validateSpace } from "./validate-space.ts";
@@ -44,6 +46,12 @@ const PYTHON_KEYS = ["python", "interpreter", "cwd", "env"];
 const INTERPRETERS = /^(python[\d.]*|node|bash|sh|zsh|Rscript|julia|ruby|perl|deno|bun|tsx)$/;
 const PYTHON_TARGET = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/;
 
+/** Every key path of a space down to its leaves (domains and constants), for rules that name space keys. */
+function keyPaths(space: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(space).flatMap(([k, v]) =>
+    isPlainObject(v) && !("__tunelab" in v) ? [[...prefix, k], ...keyPaths(v, [...prefix, k])] : [[...prefix, k]]);
+}
+
 /** Every problem in `config`, errors (the run cannot start) and warnings. */
 export function validateConfig(config: unknown, env: ValidationEnv = {}): Diagnostic[] {
   if (isDynamic(config)) return [];
@@ -77,6 +85,10 @@ export function validateConfig(config: unknown, env: ValidationEnv = {}): Diagno
   stop(c.stop, ["stop"], sink);
   if (c.scheduler !== undefined && !isDynamic(c.scheduler) && (!isPlainObject(c.scheduler) || typeof c.scheduler.kind !== "string")) {
     sink.error(["scheduler"], "scheduler-invalid", "scheduler must be a spec with a kind, e.g. asha({...})");
+  } else if (isPlainObject(c.scheduler)) {
+    sink.items.push(...validateScheduler(c.scheduler, {
+      space: c.space, spaceKeys: isPlainObject(c.space) ? keyPaths(c.space) : undefined, metric: c.metric, mode: c.mode,
+    }));
   }
   if (c.space !== undefined && !isDynamic(c.space)) {
     if (!isPlainObject(c.space)) sink.error(["space"], "space-invalid", `space must be an object of parameters (got ${describe(c.space)})`);
@@ -85,6 +97,7 @@ export function validateConfig(config: unknown, env: ValidationEnv = {}): Diagno
       gridSize(c.space, c.samples, sink);
     }
   }
+  sink.items.push(...validateExtra(c, env));
   return sink.items;
 }
 
