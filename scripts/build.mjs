@@ -36,3 +36,7 @@ await build({
   format: "cjs",
   outExtension: { ".js": ".cjs" },
 });
+
+// The dashboard webview (browser IIFE + CSS into dist/webview/); its options live in webview/build.mjs.
+const { buildWebview } = await import("../webview/build.mjs");
+await buildWebview();
