@@ -15,8 +15,8 @@ await build({
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
 });
 
-// The extension host loads CommonJS; `vscode` is provided by the host. The banner stamps when module
-// evaluation starts, so the measured activation cost includes loading the bundle.
+// The extension host loads CommonJS; `vscode` is provided by the host. The banner and footer stamp module
+// evaluation, so the measured activation cost includes loading the bundle (not the host's own work between).
 await build({
   ...common,
   entryPoints: { extension: "src/extension/extension.ts" },
@@ -25,6 +25,7 @@ await build({
   outExtension: { ".js": ".cjs" },
   external: ["vscode"],
   banner: { js: "globalThis.__tunelabLoadStart = performance.now();" },
+  footer: { js: "globalThis.__tunelabLoadEnd = performance.now();" },
 });
 
 // The language server (stdio/IPC), started by the extension's language client. typescript is bundled

@@ -2,7 +2,6 @@
  * Control requests to a running experiment: through the control API
  * (`<expDir>/control.json`), with fallbacks while a runner has none.
  */
-import { execa } from "execa";
 import { ControlClient, ControlError } from "../../engine/control/client.ts";
 import type { Experiment } from "../model/experiment.ts";
 
@@ -15,6 +14,7 @@ export async function stopExperiment(exp: Experiment, cli: string): Promise<stri
     if (!(e instanceof ControlError) || e.kind !== "no-control-file") throw e;
   }
   // Runners without the control API: `tunelab stop` signals the runner pid in experiment.json.
+  const { execa } = await import("execa");
   const r = await execa(process.execPath, [cli, "stop", exp.dir], { env: { ELECTRON_RUN_AS_NODE: "1" }, reject: false });
   if (r.exitCode !== 0) throw new Error(`Tunelab: could not stop ${exp.name}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout.trim() || `Stopping ${exp.name}…`;

@@ -3,7 +3,6 @@
  * output goes to a log file, so closing or reloading the window never stops
  * an experiment. Resolves once the runner says which experiment dir it uses.
  */
-import { execa } from "execa";
 import { mkdirSync, openSync, closeSync, readFileSync, symlinkSync, existsSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { delimiter, dirname, join } from "node:path";
@@ -70,6 +69,8 @@ export async function launchRunner(o: LaunchOptions): Promise<Launched> {
   // The runner writes straight into the log file (no pipe through this process), so it outlives the window.
   // execa's types accept only literal fd numbers; at run time any open fd works.
   const logFd = fd as 3;
+  // Loaded on first use: execa is most of the bundle, and activation must stay cheap.
+  const { execa } = await import("execa");
   const child = execa(process.execPath, [o.cli, ...o.args], {
     cwd: o.cwd, env, detached: true, cleanup: false, reject: false, stdio: ["ignore", logFd, logFd],
   });
