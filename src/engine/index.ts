@@ -13,6 +13,7 @@ export {
 } from "./space/domains.ts";
 export type { Domain, Space } from "./space/domains.ts";
 export { maxIterations, trialTimeout, experimentTimeout, plateau, stopWhen } from "./stoppers/specs.ts";
-export { randomSearch, gridSearch } from "./search/specs.ts";
-export { fifo } from "./schedulers/specs.ts";
+export { randomSearch, gridSearch, tpe, bayesopt, bohb, limitConcurrency, repeat } from "./search/specs.ts";
+export { fifo, asha, hyperband, hyperbandForBohb, medianStopping, pbt, pbtReplay, resourceChanging } from "./schedulers/specs.ts";
+export type { TuneCallback } from "./loggers/callbacks.ts";
 export type { Result, TrialConfig, TrialView, Decision } from "./interfaces.ts";

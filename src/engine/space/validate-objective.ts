@@ -6,6 +6,7 @@
  */
 import { DiagnosticSink, isDynamic, type Diagnostic } from "./diagnostics.ts";
 import { isPlainObject } from "./variants.ts";
+import { searcherKinds } from "../search/index.ts";
 
 /** Searchers that sample without looking at results (Ray's BasicVariantGenerator). */
 export const OBJECTIVE_FREE_SEARCHERS: readonly string[] = ["basic_variant"];
@@ -29,5 +30,7 @@ function modelling(spec: unknown): string | undefined {
   if (!isPlainObject(spec) || isDynamic(spec) || typeof spec.kind !== "string") return undefined;
   if (spec.metric !== undefined || spec.mode !== undefined) return undefined; // Ray also accepts them on the searcher itself
   if (spec.searcher !== undefined) return modelling(spec.searcher);
-  return OBJECTIVE_FREE_SEARCHERS.includes(spec.kind) ? undefined : spec.kind;
+  // An unknown kind is reported as such by validateConfig; guessing what it needs would only add noise.
+  if (OBJECTIVE_FREE_SEARCHERS.includes(spec.kind) || !searcherKinds().includes(spec.kind)) return undefined;
+  return spec.kind;
 }

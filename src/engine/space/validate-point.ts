@@ -87,11 +87,13 @@ function checkDomain(d: Domain, value: unknown, path: KeyPath, sink: DiagnosticS
     return;
   }
   const fail = (code: string, why: string): void => sink.error(path, code, `${value} is outside ${where}: ${why}`);
-  const span = (lo: number, hi: number): number => EPS * Math.max(1, Math.abs(lo), Math.abs(hi));
+  // Float noise is relative to the bound itself: a tolerance scaled by the other bound would let
+  // -0.001 pass as "0" when the upper bound is 1e6.
+  const slack = (bound: number): number => EPS * Math.max(1, Math.abs(bound));
   switch (d.__tunelab) {
     case "uniform": case "loguniform": case "quniform": case "qloguniform": {
       if ((d.__tunelab === "loguniform" || d.__tunelab === "qloguniform") && value <= 0) fail("point-log-nonpositive", "a log-scale value must be > 0");
-      else if (value < d.lower - span(d.lower, d.upper) || value > d.upper + span(d.lower, d.upper)) fail("point-out-of-bounds", `must lie in [${d.lower}, ${d.upper}]`);
+      else if (value < d.lower - slack(d.lower) || value > d.upper + slack(d.upper)) fail("point-out-of-bounds", `must lie in [${d.lower}, ${d.upper}]`);
       else if ((d.__tunelab === "quniform" || d.__tunelab === "qloguniform") && !multipleOf(value, d.q)) fail("point-not-multiple", `must be a multiple of q=${d.q}`);
       return;
     }
