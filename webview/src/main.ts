@@ -44,14 +44,15 @@ app.addView(new ParallelView(app, pcp), true);
 app.addView(new ScatterView(app, scatter), true);
 
 let firstPaint = true;
-let lastSelected = app.selected;
+// Undefined at first, so a selection restored from getState is scrolled into view once data arrives.
+let lastSelected: string | undefined;
 app.onChange((a) => {
   if (firstPaint && a.store.info) {
     firstPaint = false;
     // Marks the first frame with data: the bench reads it.
     requestAnimationFrame(() => performance.mark("tunelab:first-paint"));
   }
-  if (a.selected !== lastSelected) {
+  if (a.selected !== lastSelected && a.store.trials.length > 0) {
     lastSelected = a.selected;
     if (a.selected) tableView.reveal(a.selected);
   }
