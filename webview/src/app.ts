@@ -121,8 +121,11 @@ export class App {
   }
 
   private onDelta(d: DashboardDelta): void {
+    const start = performance.now();
     const effect = this.store.apply(d);
     this.invalidate({ trials: effect.changed, info: effect.infoChanged || effect.metricsChanged });
+    // Measures are cheap and let the bench split main-thread work by phase.
+    performance.measure("tunelab:delta-apply", { start });
   }
 
   invalidate(change: Change): void {
@@ -136,8 +139,10 @@ export class App {
     this.frame = 0;
     const change = this.pending;
     this.pending = {};
+    const start = performance.now();
     for (const v of this.fast) v.update(change);
     for (const l of this.listeners) l(this);
+    performance.measure("tunelab:render", { start });
   }
 
   /** Streaming data waits for the next slot; user actions draw at once (next task). */
@@ -149,7 +154,9 @@ export class App {
       this.lastSlow = performance.now();
       const change = this.slowPending ?? {};
       this.slowPending = undefined;
+      const start = performance.now();
       for (const v of this.slow) v.update(change);
+      performance.measure("tunelab:render-slow", { start });
     }, wait);
   }
 }
