@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** A temp workspace with train.py, data/ and a tune.config.ts of `samples` trials of `epochs` epochs. */
-export function demoWorkspace({ samples = 2, epochs = 3, concurrency = 2, prefix = "tl-ws-" } = {}) {
+/** A temp workspace with train.py, data/ and a tune.config.ts of `samples` trials of `epochs` epochs, keeping `keep` checkpoints each. */
+export function demoWorkspace({ samples = 2, epochs = 3, concurrency = 2, keep = 2, prefix = "tl-ws-" } = {}) {
   const ws = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), prefix));
   const demo = path.join(repoRoot, "examples", "digits");
   fs.copyFileSync(path.join(demo, "train.py"), path.join(ws, "train.py"));
@@ -34,7 +34,7 @@ export default defineConfig({
   samples: ${samples},
   concurrency: ${concurrency},
   stop: { training_iteration: ${epochs} },
-  checkpoints: { keep: 2, scoreAttr: "val_acc", scoreOrder: "max" },
+  checkpoints: { keep: ${keep}, scoreAttr: "val_acc", scoreOrder: "max" },
   maxFailures: 0,
   seed: 7,
 });
