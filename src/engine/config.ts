@@ -43,6 +43,11 @@ export interface ResourcesSpec {
   cpu?: number;
   /** Fractions share one GPU between trials (0.5 = two trials per GPU). */
   gpu?: number;
+  /**
+   * A distributed trial: this many processes, each with `cpu`/`gpu`, started with
+   * MASTER_ADDR, MASTER_PORT, RANK, LOCAL_RANK, WORLD_SIZE; only rank 0 reports. Default 1.
+   */
+  workers?: number;
 }
 
 export interface CheckpointSpec {
@@ -64,7 +69,30 @@ export interface LocalExecutorSpec {
   gpus?: number;
 }
 
-export type ExecutorSpec = LocalExecutorSpec;
+export interface SshHostSpec {
+  /** An ssh destination: a ~/.ssh/config alias or user@host. */
+  host: string;
+  cpus: number;
+  gpus?: number;
+  /** Where code and trial dirs go on the host (`~/` is the remote home). Default `~/tunelab`. */
+  workdir?: string;
+  /** The Python interpreter on the host, for Python trainables. Default `python3`. */
+  python?: string;
+}
+
+export interface SshExecutorSpec {
+  kind: "ssh";
+  hosts: readonly SshHostSpec[];
+  /** What is copied from the config's folder to each host before trials start (rsync filter globs). */
+  sync?: { include?: readonly string[]; exclude?: readonly string[] };
+  /** An ssh_config file used instead of ~/.ssh/config (passed as `ssh -F`). */
+  sshConfig?: string;
+  /** Capacity comes from `hosts`; these stay unset (so `executor.cpus` reads as undefined for every kind). */
+  cpus?: never;
+  gpus?: never;
+}
+
+export type ExecutorSpec = LocalExecutorSpec | SshExecutorSpec;
 
 export interface TuneConfig {
   name?: string;

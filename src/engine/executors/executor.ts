@@ -1,6 +1,10 @@
 /**
  * Where trials run. The runner decides what runs; an executor only starts
  * processes, relays what they report and says when they end.
+ *
+ * The core (`start`, `close`) is all the local executors implement. Remote
+ * executors (ssh, slurm) add the optional members below; the runner checks for
+ * them before use, so every addition is backward compatible. See docs/executors.md.
  */
 import type { TrialResources } from "../store/events.ts";
 
@@ -32,6 +36,11 @@ export interface TrialExit {
   signal: string | null;
   /** The last lines of stderr, for error.txt and the user's error message. */
   stderrTail: string;
+  /**
+   * The trial did not fail by itself: its host went away, its job was
+   * preempted or cancelled from outside. A retry elsewhere is the right answer.
+   */
+  retryable?: boolean;
 }
 
 export interface TrialEvents {
@@ -42,14 +51,80 @@ export interface TrialEvents {
   onExit(exit: TrialExit): void;
 }
 
+/**
+ * What an executor needs to find a trial again after the runner restarted: a
+ * JSON object the runner journals with the trial's `start` event and hands back
+ * to `reattach`. Its fields are the executor's business; `kind` says whose.
+ */
+export interface TrialHandle {
+  /** The executor kind that made it ("ssh", "slurm", ...). */
+  kind: string;
+  [field: string]: unknown;
+}
+
 export interface RunningTrial {
   readonly pid: number | undefined;
+  /**
+   * Set once the trial really started somewhere (may be after `start` returned,
+   * e.g. when the remote side answered); journal it to allow `reattach`.
+   * Undefined for executors that cannot re-attach (local).
+   */
+  readonly handle?: TrialHandle | undefined;
+  /** Resolves with the handle once known (undefined if the start failed); absent = never has one. */
+  readonly started?: Promise<TrialHandle | undefined>;
   /** SIGTERM the trial's whole process group, SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs: number): Promise<void>;
+}
+
+/** A trial's state as a batched poll sees it. */
+export type TrialState =
+  | { state: "running" }
+  | { state: "exited"; code: number | null; signal: string | null }
+  /** Its host or job vanished; nothing more will come. */
+  | { state: "lost"; reason: string }
+  /** The executor cannot tell now (host unreachable); ask again later. */
+  | { state: "unknown"; reason: string };
+
+export interface ReattachOptions {
+  /** Report lines of this attempt already delivered (acknowledged) before the restart: they are skipped. */
+  reportsSeen: number;
+}
+
+/** Where trials can be placed, for a runner that asks (remote executors with several hosts). */
+export interface ExecutorCapacity {
+  cpus: number;
+  gpus: number;
+  /** Per host, when the executor places trials on several machines. */
+  hosts?: readonly { name: string; cpus: number; gpus: number }[];
 }
 
 export interface Executor {
   start(launch: TrialLaunch, events: TrialEvents): RunningTrial;
   /** Stop everything still running. */
   close(graceMs: number): Promise<void>;
+
+  // ---- optional: remote executors -------------------------------------------------
+  /** "local", "ssh", "slurm", ... (absent = local). */
+  readonly kind?: string;
+  /** What this executor can run at once; the runner sizes its ResourcePool from it when present. */
+  capacity?(): ExecutorCapacity;
+  /**
+   * Whether `resources` could be placed right now (a single host must fit it). A runner
+   * that asks before `start` never hands over a trial that would wait for a host.
+   */
+  canPlace?(resources: TrialResources): boolean;
+  /**
+   * Takes over a trial that a previous runner started (found by its journaled
+   * handle): results after `reportsSeen` are delivered, then onExit. Returns
+   * undefined when the handle is not this executor's.
+   */
+  reattach?(launch: TrialLaunch, handle: TrialHandle, events: TrialEvents, opts: ReattachOptions): RunningTrial | undefined;
+  /** The state of many trials in one round trip per host (one `squeue`, one ssh command). */
+  poll?(handles: readonly TrialHandle[]): Promise<TrialState[]>;
+  /** Copies a checkpoint directory the trial wrote where it ran (`path`, as reported) to the local `dest`. */
+  fetchCheckpoint?(handle: TrialHandle, path: string, dest: string): Promise<void>;
+  /** Copies the trial's stdout.log and stderr.log into `dest` (a local dir). */
+  fetchLogs?(handle: TrialHandle, dest: string): Promise<void>;
+  /** Lets go of every connection without stopping remote trials (the runner is exiting to be resumed). */
+  detach?(): Promise<void>;
 }

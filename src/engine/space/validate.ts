@@ -36,11 +36,15 @@ const RAY_ALIASES: Record<string, string> = {
   resourcesPerTrial: "resources", searchAlg: "search", timeBudget: "timeBudgetS", checkpointConfig: "checkpoints",
   storagePath: "storage", maxFailure: "maxFailures",
 };
-const RESOURCE_KEYS = ["cpu", "gpu"];
+const RESOURCE_KEYS = ["cpu", "gpu", "workers"];
 const CHECKPOINT_KEYS = ["keep", "scoreAttr", "scoreOrder", "frequency", "atEnd"];
 const CHECKPOINT_ALIASES: Record<string, string> = { numToKeep: "keep", checkpointScoreAttribute: "scoreAttr", checkpointScoreOrder: "scoreOrder", checkpointFrequency: "frequency", checkpointAtEnd: "atEnd" };
 /** Keys per executor kind; a new executor adds its row here. */
-const EXECUTOR_KEYS: Record<string, string[]> = { local: ["kind", "cpus", "gpus"] };
+const EXECUTOR_KEYS: Record<string, string[]> = {
+  local: ["kind", "cpus", "gpus"],
+  ssh: ["kind", "hosts", "sync", "sshConfig"],
+};
+const SSH_HOST_KEYS = ["host", "cpus", "gpus", "workdir", "python"];
 const COMMAND_KEYS = ["command", "cwd", "env"];
 const PYTHON_KEYS = ["python", "interpreter", "cwd", "env"];
 const INTERPRETERS = /^(python[\d.]*|node|bash|sh|zsh|Rscript|julia|ruby|perl|deno|bun|tsx)$/;
@@ -185,6 +189,10 @@ function resources(r: unknown, env: ValidationEnv, sink: DiagnosticSink): void {
     const v = r[key];
     if (v === undefined || isDynamic(v)) continue;
     const path = ["resources", key];
+    if (key === "workers") {
+      wholeNumber(v, path, 1, "resources-workers", "resources.workers", sink);
+      continue;
+    }
     const available = key === "gpu" ? env.gpus : env.cpus;
     if (typeof v !== "number" || !Number.isFinite(v)) sink.error(path, "wrong-type", `resources.${key} must be a number (got ${describe(v)})`);
     else if (v < 0) sink.error(path, "resources-negative", `resources.${key} must be ≥ 0 (got ${v})`);
@@ -221,6 +229,25 @@ function executor(e: unknown, sink: DiagnosticSink): void {
   }
   unknownKeys(e, ["executor"], keys, { numCpus: "cpus", numGpus: "gpus", cpu: "cpus", gpu: "gpus" }, sink);
   for (const key of ["cpus", "gpus"]) positive(e[key], ["executor", key], true, "executor-invalid", sink);
+  if (e.kind === "ssh") sshHosts(e.hosts, sink);
+}
+
+function sshHosts(hosts: unknown, sink: DiagnosticSink): void {
+  if (isDynamic(hosts)) return;
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    sink.error(["executor", "hosts"], "ssh-hosts-missing", 'executor.hosts must list at least one host, like [{ host: "gpu1", cpus: 8 }]');
+    return;
+  }
+  hosts.forEach((h: unknown, i) => {
+    const at = ["executor", "hosts", String(i)];
+    if (!isPlainObject(h)) return sink.error(at, "wrong-type", `executor.hosts[${i}] must be an object (got ${describe(h)})`);
+    unknownKeys(h, at, SSH_HOST_KEYS, { cpu: "cpus", gpu: "gpus", hostname: "host" }, sink);
+    if (!isDynamic(h.host) && (typeof h.host !== "string" || h.host.trim() === "" || h.host.startsWith("-"))) {
+      sink.error([...at, "host"], "ssh-host-invalid", `executor.hosts[${i}].host must be an ssh destination such as "gpu1" or "me@10.0.0.5" (got ${describe(h.host)})`);
+    }
+    if (h.cpus === undefined) sink.error([...at, "cpus"], "ssh-host-cpus", `executor.hosts[${i}].cpus is required: how many CPUs trials may use on ${String(h.host)}`);
+    for (const key of ["cpus", "gpus"]) positive(h[key], [...at, key], true, "executor-invalid", sink);
+  });
 }
 
 function search(s: unknown, sink: DiagnosticSink): void {
