@@ -51,9 +51,13 @@ function isPython(spec: TrainableSpec): spec is Extract<TrainableSpec, { python:
   return "python" in spec && typeof spec.python === "string";
 }
 
-/** Argv for a trainable: a command as given, or the bundled Python runner for `module:attr`. */
-export function trainableArgv(spec: TrainableSpec): string[] {
-  if (isPython(spec)) return [spec.interpreter ?? "python3", "-m", "tunelab.run", spec.python];
+/**
+ * Argv for a trainable: a command as given, or the bundled Python runner for `module:attr`.
+ * The interpreter is the config's, else TUNELAB_PYTHON (the VS Code extension sets it from the
+ * selected Python environment), else `python3`.
+ */
+export function trainableArgv(spec: TrainableSpec, env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  if (isPython(spec)) return [spec.interpreter ?? (env.TUNELAB_PYTHON || "python3"), "-m", "tunelab.run", spec.python];
   return [...spec.command];
 }
 
@@ -81,7 +85,7 @@ export function buildLaunch(opts: LaunchOptions): TrialLaunch {
   if (opts.restore !== undefined) env.TUNELAB_RESTORE = opts.restore;
   return {
     trialId: opts.trialId,
-    argv: trainableArgv(spec),
+    argv: trainableArgv(spec, opts.baseEnv ?? process.env),
     cwd: resolve(dirname(opts.configPath), spec.cwd ?? "."),
     env,
     trialDir: opts.trialDir,

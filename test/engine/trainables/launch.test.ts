@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { delimiter } from "node:path";
 import { describe, it } from "node:test";
-import { buildLaunch, newReportTag, type LaunchOptions } from "../../../src/engine/trainables/launch.ts";
+import { buildLaunch, newReportTag, trainableArgv, type LaunchOptions } from "../../../src/engine/trainables/launch.ts";
 import { pythonPackageDir } from "../../../src/engine/paths.ts";
 
 const base: LaunchOptions = {
@@ -56,5 +56,13 @@ void describe("buildLaunch", () => {
     const { reportTag: _, ...rest } = base;
     assert.notEqual(buildLaunch(rest).env.TUNELAB_REPORT_TAG, buildLaunch(rest).env.TUNELAB_REPORT_TAG);
     assert.match(newReportTag(), /^@tunelab:[0-9a-f]{10}:$/);
+  });
+});
+
+void describe("interpreter choice", () => {
+  void it("uses the config's interpreter, else TUNELAB_PYTHON, else python3", () => {
+    assert.deepEqual(trainableArgv({ python: "m:f", interpreter: "/opt/py" }, { TUNELAB_PYTHON: "/usr/bin/python3" }).slice(0, 1), ["/opt/py"]);
+    assert.deepEqual(trainableArgv({ python: "m:f" }, { TUNELAB_PYTHON: "/usr/bin/python3" }).slice(0, 1), ["/usr/bin/python3"]);
+    assert.deepEqual(trainableArgv({ python: "m:f" }, {}).slice(0, 1), ["python3"]);
   });
 });
