@@ -33,19 +33,24 @@ export function defaultWeights(n: number): number[] {
   return out;
 }
 
-interface FloatDim { kind: "float"; low: number; high: number; step: number | undefined; mus: Float64Array; sigmas: Float64Array; logZ: Float64Array }
+interface FloatDim {
+  kind: "float"; low: number; high: number; step: number | undefined; mus: Float64Array; sigmas: Float64Array; logZ: Float64Array;
+  /** −log σ − ½log 2π − log Z per kernel, so a density is one multiply-add and an exp per kernel. */
+  logNorm: Float64Array;
+  invSigma: Float64Array;
+}
 interface CatDim { kind: "cat"; n: number; cats: Int32Array; logOwn: number; logOther: number }
 type Dim = FloatDim | CatDim;
 
-/** A (product-kernel) mixture over `params`; observations are rows in `params` order, in trial order. */
+/** A (product-kernel) mixture over `params`; `columns[d]` holds dimension d's observations, in trial order. */
 export class ParzenEstimator {
   private readonly dims: Dim[];
   private readonly logW: Float64Array;
   private readonly cumW: Float64Array;
   readonly components: number;
 
-  constructor(private readonly params: readonly Param[], rows: readonly (readonly number[])[], opts: ParzenOptions) {
-    const n = rows.length;
+  constructor(private readonly params: readonly Param[], columns: readonly (readonly number[])[], opts: ParzenOptions) {
+    const n = columns[0]?.length ?? 0;
     const withPrior = opts.considerPrior || n === 0;
     this.components = n + (withPrior ? 1 : 0);
     const raw = defaultWeights(n);
@@ -56,7 +61,7 @@ export class ParzenEstimator {
     let acc = 0;
     raw.forEach((w, i) => { acc += w / sum; this.cumW[i] = acc; });
     this.dims = params.map((p, d) => {
-      const column = rows.map((r) => r[d] ?? 0);
+      const column = columns[d] ?? [];
       return p.kind === "cat" ? catDim(p.n, column, withPrior, opts.priorWeight) : floatDim(p.low, p.high, p.step, column, withPrior, opts, params.length);
     });
   }
@@ -112,13 +117,11 @@ function addKernel(dim: Dim, x: number, acc: Float64Array): void {
     }
     return;
   }
-  const { mus, sigmas, logZ } = dim;
+  const { mus, sigmas, logZ, logNorm, invSigma } = dim;
   if (dim.step === undefined) {
-    const c = 0.5 * Math.log(2 * Math.PI);
     for (let k = 0; k < m; k++) {
-      const s = sigmas[k] as number;
-      const z = (x - (mus[k] as number)) / s;
-      acc[k] = (acc[k] as number) - 0.5 * z * z - Math.log(s) - c - (logZ[k] as number);
+      const z = (x - (mus[k] as number)) * (invSigma[k] as number);
+      acc[k] = (acc[k] as number) - 0.5 * z * z + (logNorm[k] as number);
     }
     return;
   }
@@ -165,10 +168,9 @@ function floatDim(low: number, high: number, step: number | undefined, column: r
     sigmas.fill(0.2 * Math.max(n, 1) ** (-1 / (d + 4)) * range);
   } else {
     // Distance to the farther neighbour among the sorted observations (and the prior's centre).
-    const order = Array.from({ length: n + (withPrior ? 1 : 0) }, (_, i) => i);
-    const at = (i: number): number => (i < n ? (column[i] as number) : priorMu);
-    order.sort((i, j) => at(i) - at(j));
-    const sorted = order.map(at);
+    const all = Float64Array.from({ length: n + (withPrior ? 1 : 0) }, (_, i) => (i < n ? (column[i] as number) : priorMu));
+    const order = Uint32Array.from(all.keys()).sort((i, j) => (all[i] as number) - (all[j] as number));
+    const sorted = Float64Array.from(order, (i) => all[i] as number);
     const m = sorted.length;
     for (let r = 0; r < m; r++) {
       const left = r === 0 ? low : (sorted[r - 1] as number);
@@ -195,5 +197,8 @@ function floatDim(low: number, high: number, step: number | undefined, column: r
     const s = sigmas[i] as number;
     return Math.log(Math.max(massBetween((low - mu) / s, (high - mu) / s), 1e-300));
   });
-  return { kind: "float", low, high, step, mus, sigmas, logZ };
+  const c = 0.5 * Math.log(2 * Math.PI);
+  const logNorm = Float64Array.from(sigmas, (sg, i) => -Math.log(sg) - c - (logZ[i] as number));
+  const invSigma = Float64Array.from(sigmas, (sg) => 1 / sg);
+  return { kind: "float", low, high, step, mus, sigmas, logZ, logNorm, invSigma };
 }

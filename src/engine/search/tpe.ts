@@ -74,10 +74,15 @@ export class TpeSearcher extends ModelSearcher {
   /** Split into (good, rest), each kept in trial order so the age ramp of the weights applies. */
   private split(items: Scored[]): [Scored[], Scored[]] {
     const k = nBelow(items.length, this.opts.gamma);
-    const byLoss = [...items].sort((a, b) => a.loss - b.loss || a.order - b.order);
-    const good = new Set(byLoss.slice(0, k));
-    const byOrder = (a: Scored, b: Scored): number => a.order - b.order;
-    return [items.filter((s) => good.has(s)).sort(byOrder), items.filter((s) => !good.has(s)).sort(byOrder)];
+    const losses = Float64Array.from(items, (s) => s.loss);
+    // Items arrive in trial order, so index order breaks ties by age.
+    const byLoss = Uint32Array.from(losses.keys()).sort((a, b) => (losses[a] as number) - (losses[b] as number) || a - b);
+    const good = new Uint8Array(items.length);
+    for (let i = 0; i < k; i++) good[byLoss[i] as number] = 1;
+    const below: Scored[] = [];
+    const above: Scored[] = [];
+    items.forEach((s, i) => (good[i] ? below : above).push(s));
+    return [below, above];
   }
 
   private parzen(multivariate: boolean): ParzenOptions {
@@ -92,9 +97,9 @@ export class TpeSearcher extends ModelSearcher {
 
   /** The best of nEiCandidates draws from l by log l − log g. */
   private best(params: readonly Param[], good: Scored[], rest: Scored[], multivariate: boolean): number[] {
-    const rows = (group: Scored[]): number[][] => group.map((s) => params.map((p) => s.record.obs[p.key] ?? 0));
-    const l = new ParzenEstimator(params, rows(good), this.parzen(multivariate));
-    const g = new ParzenEstimator(params, rows(rest), this.parzen(multivariate));
+    const columns = (group: Scored[]): number[][] => params.map((p) => group.map((s) => s.record.obs[p.key] ?? 0));
+    const l = new ParzenEstimator(params, columns(good), this.parzen(multivariate));
+    const g = new ParzenEstimator(params, columns(rest), this.parzen(multivariate));
     const candidates = l.sample(this.rng, this.opts.nEiCandidates);
     const ll = l.logPdf(candidates);
     const lg = g.logPdf(candidates);

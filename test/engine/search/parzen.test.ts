@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createRng } from "../../../src/engine/random.ts";
+import * as d from "../../../src/engine/space/domains.ts";
+import { decodeFloat, encodeFloat, normalCdf, normalQuantile, paramOf } from "../../../src/engine/search/params.ts";
+import { defaultWeights, ParzenEstimator, type ParzenOptions } from "../../../src/engine/search/parzen.ts";
+import { nBelow } from "../../../src/engine/search/tpe.ts";
+
+const opts: ParzenOptions = { priorWeight: 1, considerPrior: true, magicClip: true, endpoints: false, multivariate: false };
+
+void describe("Parzen estimator (Optuna's TPE kernels)", () => {
+  void it("has Optuna's neighbour bandwidths and magic clip (values from Optuna's own estimator)", () => {
+    const e = new ParzenEstimator([paramOf(d.uniform(0, 2), "x", [])], [[0.1, 0.15, 0.7, 0.72, 0.9]], opts);
+    const sigmas = Array.from((e as unknown as { dims: { sigmas: Float64Array }[] }).dims[0]?.sigmas ?? []);
+    const expected = [0.2857142857142857, 0.55, 0.55, 0.2857142857142857, 0.2857142857142857, 2];
+    sigmas.forEach((s, i) => assert.ok(Math.abs(s - (expected[i] as number)) < 1e-12, `sigma ${i}: ${s}`));
+  });
+
+  void it("is a density: integrates to 1 over the bounds", () => {
+    const e = new ParzenEstimator([paramOf(d.uniform(-3, 5), "x", [])], [[-2.9, 0.5, 0.6, 4.99]], opts);
+    const n = 20000;
+    const xs = Array.from({ length: n }, (_, i) => [-3 + (8 * (i + 0.5)) / n]);
+    const integral = Array.from(e.logPdf(xs)).reduce((s, l) => s + Math.exp(l) * (8 / n), 0);
+    assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral}`);
+  });
+
+  void it("gives stepped parameters probability masses that sum to 1", () => {
+    const p = paramOf(d.randint(0, 10), "n", []);
+    const e = new ParzenEstimator([p], [[2, 3, 3, 9]], opts);
+    const total = Array.from(e.logPdf(Array.from({ length: 10 }, (_, i) => [i]))).reduce((s, l) => s + Math.exp(l), 0);
+    assert.ok(Math.abs(total - 1) < 1e-6, `mass ${total}`);
+  });
+
+  void it("samples follow its density (histogram against integrated pdf)", () => {
+    const e = new ParzenEstimator([paramOf(d.uniform(0, 1), "x", [])], [[0.2, 0.25, 0.8]], opts);
+    const draws = e.sample(createRng(7), 40000).map((r) => r[0] as number);
+    for (const [lo, hi] of [[0, 0.1], [0.1, 0.3], [0.3, 0.7], [0.7, 1]] as const) {
+      const share = draws.filter((x) => x >= lo && x < hi).length / draws.length;
+      const grid = Array.from({ length: 2000 }, (_, i) => [lo + ((hi - lo) * (i + 0.5)) / 2000]);
+      const mass = Array.from(e.logPdf(grid)).reduce((s, l) => s + Math.exp(l) * ((hi - lo) / 2000), 0);
+      assert.ok(Math.abs(share - mass) < 0.01, `[${lo}, ${hi}): sampled ${share}, density ${mass}`);
+    }
+  });
+
+  void it("categorical kernels put 1 + w/k on the observed category (mixture sums to 1)", () => {
+    const e = new ParzenEstimator([paramOf(d.choice(["a", "b", "c"]), "c", [])], [[0, 0, 2]], opts);
+    const p = Array.from(e.logPdf([[0], [1], [2]])).map(Math.exp);
+    assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    assert.ok((p[0] as number) > (p[2] as number) && (p[2] as number) > (p[1] as number));
+  });
+
+  void it("weights are flat for 25 newest and a ramp before; gamma is Optuna's min(ceil(0.1 n), 25)", () => {
+    assert.deepEqual(defaultWeights(3), [1, 1, 1]);
+    const w = defaultWeights(30);
+    assert.equal(w.length, 30);
+    assert.ok(Math.abs((w[0] as number) - 1 / 30) < 1e-12 && w.slice(5).every((v) => v === 1));
+    assert.deepEqual([nBelow(10, 0.1), nBelow(11, 0.1), nBelow(1000, 0.1)], [1, 2, 25]);
+  });
+
+  void it("encodes log, normal and integer domains on their internal scales and back", () => {
+    const lr = paramOf(d.loguniform(1e-4, 1), "lr", []);
+    assert.ok(Math.abs(decodeFloat(lr as never, encodeFloat(lr as never, 0.01)) - 0.01) < 1e-12);
+    const z = paramOf(d.randn(2, 3), "z", []);
+    assert.ok(Math.abs(decodeFloat(z as never, encodeFloat(z as never, 4.5)) - 4.5) < 1e-5);
+    const q = paramOf(d.qrandint(0, 100, 25), "q", []);
+    assert.deepEqual([-20, 13, 60, 140].map((x) => decodeFloat(q as never, x)), [0, 25, 50, 100]);
+    assert.ok(Math.abs(normalCdf(normalQuantile(0.975)) - 0.975) < 1e-7);
+  });
+});
