@@ -92,7 +92,26 @@ export interface SshExecutorSpec {
   gpus?: never;
 }
 
-export type ExecutorSpec = LocalExecutorSpec | SshExecutorSpec;
+/** One sbatch job per trial on a Slurm cluster; the experiment's storage must be on a shared filesystem (docs/slurm.md). */
+export interface SlurmExecutorSpec {
+  kind: "slurm";
+  partition?: string;
+  account?: string;
+  /** Time limit per trial job: sbatch --time ("30", "1:00:00", "2-00:00:00"), or a number of minutes. */
+  time?: string | number;
+  /** sbatch --gres per trial (or per worker), e.g. "gpu:a100:1". Default: `gpu:<resources.gpu>` when the trial has GPUs. */
+  gresPerTrial?: string;
+  /** More sbatch options, passed as they are (e.g. ["--qos=high", "--mem=16G"]). */
+  extraArgs?: readonly string[];
+  /** Where the job files (script, reports, exit markers) go, on the shared filesystem. Default: inside each trial dir. */
+  sharedDir?: string;
+  /** sbatch --cpus-per-task. Default: resources.cpu. */
+  cpusPerTrial?: number;
+  cpus?: never;
+  gpus?: never;
+}
+
+export type ExecutorSpec = LocalExecutorSpec | SshExecutorSpec | SlurmExecutorSpec;
 
 export interface TuneConfig {
   name?: string;

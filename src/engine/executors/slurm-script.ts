@@ -1,8 +1,8 @@
 /**
  * The sbatch side of the Slurm executor, pure: the batch script a trial runs
  * as, and the sbatch argv that submits it. Every value from a config or a
- * trial goes through `shQuote`, so nothing a user writes is ever executed by
- * the shell (property-tested in test/engine/executors/slurm-script.test.ts).
+ * trial goes through the one quoting function (remote-quote.ts), so nothing a
+ * user writes is ever executed by the shell.
  *
  * The script's shape follows what survived scancel and requeue on a real
  * cluster (docs/slurm.md): the batch shell outlives the program, records the
@@ -10,12 +10,7 @@
  * run restores from the trial's latest checkpoint.
  */
 import { join } from "node:path";
-
-/** Quotes one word for bash: the result always expands to exactly `value`. */
-export function shQuote(value: string): string {
-  if (value !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shQuote } from "./remote-quote.ts";
 
 /** The files of one submitted attempt, all in one directory on the shared filesystem. */
 export interface JobFiles {
@@ -113,7 +108,7 @@ export function batchScript(spec: BatchScriptSpec): string {
     'if [ -n "$(tail -c 1 "$R")" ]; then printf "\\n" >> "$R"; fi',
     'printf "%s %s %s %s\\n" "$restart" "$(stat -c %s "$R")" "${TUNELAB_ITERATION:-0}" "$(hostname)" >> "$J/runs"',
   );
-  const program = spec.argv.map(q).join(" ");
+  const program = spec.argv.map((a) => q(a, `trial ${spec.trialId}'s command`)).join(" ");
   if (spec.workers > 1) {
     lines.push(
       'MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',

@@ -253,7 +253,8 @@ export class SlurmTrial implements RunningTrial {
     } else {
       tail.note(`tunelab: Slurm job ${id}${state} ended but its exit marker ${this.files.exit} is not visible here; is ${this.files.dir} on a filesystem shared with the compute nodes?`);
     }
-    return { code: null, signal: null, stderrTail: tail.text(), ...(this.stopRequested ? {} : { retryable: true }) };
+    // Not retryable: a filesystem that is not shared would fail every retry the same way.
+    return { code: null, signal: null, stderrTail: tail.text() };
   }
 
   private notShared(ms: number): void {

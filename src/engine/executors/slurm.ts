@@ -11,7 +11,8 @@ import { execSlurmCli, type SlurmCli } from "./slurm-cli.ts";
 import { isUnknownJobsError, jobPhase, parseSqueue, squeueArgv, type SqueueRow } from "./slurm-parse.ts";
 import { isSlurmHandle, SlurmTrial, type SlurmJobSettings } from "./slurm-trial.ts";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import type { SlurmExecutorSpec } from "../config.ts";
 
 export interface SlurmExecutorOptions extends Partial<SlurmJobSettings> {
   /** Runs sbatch/squeue/scancel; default the real commands with `env` added. */
@@ -146,4 +147,16 @@ export class SlurmExecutor implements Executor {
     if (this.pollFailures++ === 0) this.log(`squeue failed (${r.stderr.trim() || `exit code ${r.code}`}); the Slurm jobs keep running and are polled again`);
     return undefined;
   }
+}
+
+/** The executor for `executor: { kind: "slurm", ... }`; `sharedDir` is relative to the config file's folder. */
+export function slurmExecutorFromSpec(spec: SlurmExecutorSpec, configDir: string, opts: SlurmExecutorOptions = {}): SlurmExecutor {
+  const { partition, account, time, gresPerTrial, extraArgs, sharedDir, cpusPerTrial } = spec;
+  return new SlurmExecutor({
+    ...opts,
+    ...(partition !== undefined ? { partition } : {}), ...(account !== undefined ? { account } : {}),
+    ...(time !== undefined ? { time: String(time) } : {}), ...(gresPerTrial !== undefined ? { gresPerTrial } : {}),
+    ...(extraArgs !== undefined ? { extraArgs } : {}), ...(cpusPerTrial !== undefined ? { cpusPerTrial } : {}),
+    ...(sharedDir !== undefined ? { sharedDir: resolve(configDir, sharedDir) } : {}),
+  });
 }

@@ -43,6 +43,7 @@ const CHECKPOINT_ALIASES: Record<string, string> = { numToKeep: "keep", checkpoi
 const EXECUTOR_KEYS: Record<string, string[]> = {
   local: ["kind", "cpus", "gpus"],
   ssh: ["kind", "hosts", "sync", "sshConfig"],
+  slurm: ["kind", "partition", "account", "time", "gresPerTrial", "extraArgs", "sharedDir", "cpusPerTrial"],
 };
 const SSH_HOST_KEYS = ["host", "cpus", "gpus", "workdir", "python"];
 const COMMAND_KEYS = ["command", "cwd", "env"];
@@ -230,6 +231,23 @@ function executor(e: unknown, sink: DiagnosticSink): void {
   unknownKeys(e, ["executor"], keys, { numCpus: "cpus", numGpus: "gpus", cpu: "cpus", gpu: "gpus" }, sink);
   for (const key of ["cpus", "gpus"]) positive(e[key], ["executor", key], true, "executor-invalid", sink);
   if (e.kind === "ssh") sshHosts(e.hosts, sink);
+  if (e.kind === "slurm") slurmOptions(e, sink);
+}
+
+function slurmOptions(e: Record<string, unknown>, sink: DiagnosticSink): void {
+  for (const key of ["partition", "account", "gresPerTrial", "sharedDir"]) {
+    const v = e[key];
+    if (v !== undefined && !isDynamic(v) && typeof v !== "string") sink.error(["executor", key], "wrong-type", `executor.${key} must be a string (got ${describe(v)})`);
+  }
+  const t = e.time;
+  if (t !== undefined && !isDynamic(t) && typeof t !== "string" && !(typeof t === "number" && Number.isInteger(t) && t > 0)) {
+    sink.error(["executor", "time"], "wrong-type", `executor.time must be a Slurm time like "1:00:00" or a whole number of minutes (got ${describe(t)})`);
+  }
+  const x = e.extraArgs;
+  if (x !== undefined && !isDynamic(x) && !(Array.isArray(x) && x.every((a) => typeof a === "string" && a.startsWith("-")))) {
+    sink.error(["executor", "extraArgs"], "wrong-type", 'executor.extraArgs must be a list of sbatch options, like ["--qos=high", "--mem=16G"]');
+  }
+  if (e.cpusPerTrial !== undefined && !isDynamic(e.cpusPerTrial)) wholeNumber(e.cpusPerTrial, ["executor", "cpusPerTrial"], 1, "executor-invalid", "executor.cpusPerTrial", sink);
 }
 
 function sshHosts(hosts: unknown, sink: DiagnosticSink): void {
