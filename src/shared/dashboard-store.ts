@@ -1,14 +1,21 @@
 /**
  * The webview's copy of an experiment: a snapshot, then deltas applied in
- * place. Curve points are columnar per trial so 10,000 trials × 100 points stay
- * a few arrays each, not a million objects.
+ * place. Curve points are typed columns per trial (views into the snapshot's
+ * packed buffers until a delta appends to them), so 10,000 trials × 100
+ * points are a few buffers, not a million boxed numbers.
  */
-import type { DashboardDelta, DashboardSnapshot, ExperimentInfo, SeriesChunk, TrialSummary } from "./dashboard-types.ts";
+import type { DashboardDelta, DashboardSnapshot, ExperimentInfo, PackedSeries, SeriesChunk, TrialSummary } from "./dashboard-types.ts";
 
+/**
+ * One trial's points: the first `length` entries of each column are valid
+ * (the arrays may be longer: spare room for appends). NaN marks a result that
+ * did not report the value.
+ */
 export interface TrialSeries {
-  iteration: number[];
-  time: (number | null)[];
-  values: Map<string, (number | null)[]>;
+  length: number;
+  iteration: Float64Array;
+  time: Float64Array;
+  values: Map<string, Float64Array>;
 }
 
 export interface DeltaEffect {
@@ -20,6 +27,19 @@ export interface DeltaEffect {
   gaps: string[];
   infoChanged: boolean;
   metricsChanged: boolean;
+}
+
+/** A column's valid part. */
+export function valid(s: TrialSeries, column: Float64Array): Float64Array {
+  return column.length === s.length ? column : column.subarray(0, s.length);
+}
+
+/** Plain arrays of a series' valid points (null for missing), to compare or print. */
+export function seriesData(s: TrialSeries): { iteration: number[]; time: (number | null)[]; values: Record<string, (number | null)[]> } {
+  const plain = (c: Float64Array): (number | null)[] => Array.from(valid(s, c), (v) => (Number.isNaN(v) ? null : v));
+  const values: Record<string, (number | null)[]> = {};
+  for (const [m, c] of [...s.values].sort(([a], [b]) => (a < b ? -1 : 1))) values[m] = plain(c);
+  return { iteration: Array.from(valid(s, s.iteration)), time: plain(s.time), values };
 }
 
 export class DashboardStore {
@@ -38,6 +58,7 @@ export class DashboardStore {
     this.byId.clear();
     this.series.clear();
     for (const t of snapshot.trials) this.upsert(t);
+    if (snapshot.packed) this.unpack(snapshot.packed);
     for (const c of snapshot.series) this.appendChunk(c);
     this.version++;
   }
@@ -83,26 +104,53 @@ export class DashboardStore {
     return true;
   }
 
+  /** Views into the packed buffers: no copy until a delta appends to a trial. */
+  private unpack(p: PackedSeries): void {
+    const metrics = Object.entries(p.values);
+    for (let i = 0; i < p.ids.length; i++) {
+      const from = p.offsets[i]!;
+      const to = p.offsets[i + 1]!;
+      const values = new Map<string, Float64Array>();
+      for (const [m, col] of metrics) values.set(m, col.subarray(from, to));
+      this.series.set(p.ids[i]!, { length: to - from, iteration: p.iteration.subarray(from, to), time: p.time.subarray(from, to), values });
+    }
+  }
+
   /** Appends a chunk at its `from` (overwriting what a resend repeats); false when it left a gap. */
   private appendChunk(c: SeriesChunk): boolean {
     let s = this.series.get(c.id);
-    if (!s) this.series.set(c.id, (s = { iteration: [], time: [], values: new Map() }));
-    const have = s.iteration.length;
-    const contiguous = c.from <= have;
-    const at = contiguous ? c.from : have;
-    s.iteration.length = at;
-    s.time.length = at;
-    for (const col of s.values.values()) col.length = Math.min(col.length, at);
-    s.iteration.push(...c.iteration);
-    s.time.push(...c.time);
-    for (const [m, vals] of Object.entries(c.values)) {
-      let col = s.values.get(m);
-      if (!col) s.values.set(m, (col = []));
-      while (col.length < at) col.push(null);
-      col.push(...vals);
+    if (!s) this.series.set(c.id, (s = { length: 0, iteration: new Float64Array(0), time: new Float64Array(0), values: new Map() }));
+    const contiguous = c.from <= s.length;
+    const at = contiguous ? c.from : s.length;
+    const len = at + c.iteration.length;
+    for (const m of Object.keys(c.values)) if (!s.values.has(m)) s.values.set(m, nanColumn(s.iteration.length));
+    if (len > s.iteration.length) {
+      // Room to grow, so a trial that gets one point per delta is not copied every time.
+      const cap = Math.max(len, Math.ceil(s.iteration.length * 1.5), 8);
+      s.iteration = grow(s.iteration, at, cap);
+      s.time = grow(s.time, at, cap);
+      for (const [m, col] of s.values) s.values.set(m, grow(col, at, cap));
     }
-    const len = s.iteration.length;
-    for (const col of s.values.values()) while (col.length < len) col.push(null);
+    for (let i = 0; i < c.iteration.length; i++) {
+      s.iteration[at + i] = c.iteration[i]!;
+      s.time[at + i] = c.time[i] ?? Number.NaN;
+    }
+    for (const [m, col] of s.values) {
+      const vals = c.values[m];
+      for (let i = 0; i < c.iteration.length; i++) col[at + i] = vals?.[i] ?? Number.NaN;
+    }
+    s.length = len;
     return contiguous;
   }
+}
+
+function nanColumn(n: number): Float64Array {
+  return new Float64Array(n).fill(Number.NaN);
+}
+
+/** A new column of `cap` entries holding the first `keep` of `col`, the rest NaN. */
+function grow(col: Float64Array, keep: number, cap: number): Float64Array {
+  const out = nanColumn(cap);
+  out.set(col.subarray(0, Math.min(keep, col.length)));
+  return out;
 }

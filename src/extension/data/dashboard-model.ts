@@ -6,7 +6,7 @@
 import type { JournalEvent } from "../../engine/store/events.ts";
 import { applyEventInPlace, emptyState, type ExperimentState, type TrialState } from "../../engine/store/state.ts";
 import { flattenConfig } from "../../shared/dashboard-space.ts";
-import type { DashboardDelta, DashboardSnapshot, ExperimentInfo, LineageStep, SeriesChunk, TrialSummary } from "../../shared/dashboard-types.ts";
+import type { DashboardDelta, DashboardSnapshot, ExperimentInfo, LineageStep, PackedSeries, SeriesChunk, TrialSummary } from "../../shared/dashboard-types.ts";
 
 /** Auto-filled result fields that are not metrics worth a curve (the x axes are kept apart). */
 const NOT_METRICS = new Set([
@@ -77,12 +77,37 @@ export class DashboardModel {
     this.dirty.clear();
     this.metricsDirty = false;
     this.infoDirty = false;
-    const series: SeriesChunk[] = [];
+    return { info: this.info(), metrics: this.metrics.slice(), trials: this.state.trials.map((t) => this.summary(t)), series: [], packed: this.pack() };
+  }
+
+  /** Every series so far as typed columns (and all of it counted as sent). */
+  private pack(): PackedSeries {
+    let total = 0;
+    for (const s of this.series.values()) total += s.iteration.length;
+    const ids: string[] = [];
+    const offsets = new Uint32Array(this.series.size + 1);
+    const iteration = new Float64Array(total);
+    const time = new Float64Array(total);
+    const values: Record<string, Float64Array> = {};
+    for (const m of this.metrics) values[m] = new Float64Array(total).fill(Number.NaN);
+    let at = 0;
     for (const [id, s] of this.series) {
-      series.push(chunk(id, s, 0));
-      s.sent = s.iteration.length;
+      offsets[ids.length] = at;
+      ids.push(id);
+      const n = s.iteration.length;
+      for (let i = 0; i < n; i++) {
+        iteration[at + i] = s.iteration[i]!;
+        time[at + i] = s.time[i] ?? Number.NaN;
+      }
+      for (const [m, col] of s.values) {
+        const out = values[m]!;
+        for (let i = 0; i < col.length; i++) out[at + i] = col[i] ?? Number.NaN;
+      }
+      s.sent = n;
+      at += n;
     }
-    return { info: this.info(), metrics: this.metrics.slice(), trials: this.state.trials.map((t) => this.summary(t)), series };
+    offsets[ids.length] = at;
+    return { ids, offsets, iteration, time, values };
   }
 
   /** What changed since the last snapshot or delta; undefined when nothing did. */

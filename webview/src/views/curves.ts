@@ -1,15 +1,17 @@
 /**
  * Learning curves: every trial's metric against training_iteration or time.
  * The best N are chart.js datasets in colour; the rest are drawn faded by a
- * plugin from LTTB-downsampled copies onto a cached layer that a live delta
- * only adds segments to, so 10,000 curves stay cheap to update.
+ * plugin from LTTB-downsampled copies rasterised into a coverage layer
+ * (density.ts) that a live delta only adds segments to, with axis bounds that
+ * stay put while new points fit, so 10,000 curves stay cheap to update.
  */
 import { downsample } from "../../../src/shared/dashboard-lttb.ts";
 import type { TrialSummary } from "../../../src/shared/dashboard-types.ts";
 import type { App, Change, View } from "../app.ts";
 import { Chart, axisMap, type AxisMap } from "../chart-setup.ts";
 import { clear, formatNumber, h } from "../dom.ts";
-import { withAlpha } from "../theme.ts";
+import { valid } from "../../../src/shared/dashboard-store.ts";
+import { DensityLayer, parseColor } from "./density.ts";
 
 /** Points kept per faded curve: enough for the shape, few enough for 10,000 curves. */
 const FADED_BUDGET = 250_000;
@@ -19,7 +21,25 @@ interface Down {
   y: number[];
   /** Raw points this copy was made from (to draw only what a delta appended). */
   rawLength: number;
+  /** Points whose segments are in the faded layer. */
+  drawn: number;
+  /** The copy this one replaced, still in the layer until it is taken back. */
+  retired?: Down | undefined;
+  /** Where the layer drew this trial's early-stop ×, in device pixels. */
+  mark?: [number, number] | undefined;
 }
+
+/** The displayed axis bounds. */
+interface View2 {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+  log: boolean;
+}
+
+/** Half-size of the early-stop ×, in device pixels. */
+const MARK_R = 3;
 
 export class CurvesView implements View {
   private readonly canvas = h("canvas", { "data-testid": "curves-canvas", "aria-label": "learning curves" });
@@ -29,8 +49,13 @@ export class CurvesView implements View {
   private readonly down = new Map<string, Down>();
   private downKey = "";
   private range = { xmin: Infinity, xmax: -Infinity, ymin: Infinity, ymax: -Infinity };
-  private layer: HTMLCanvasElement | undefined;
+  private readonly layer = new DensityLayer();
   private layerKey = "";
+  /** Trials whose faded copy changed since the layer last drew. */
+  private readonly layerDirty = new Set<string>();
+  private view: View2 | undefined;
+  private xm: AxisMap = axisMap(0, 1, 0, 1, false);
+  private ym: AxisMap = axisMap(0, 1, 0, 1, false);
   private topIds: string[] = [];
   private metricsShown = "";
   private hoverFrame = 0;
@@ -69,12 +94,18 @@ export class CurvesView implements View {
     if (full) {
       this.downKey = key;
       this.down.clear();
+      this.layerDirty.clear();
+      this.layerKey = "";
+      this.view = undefined;
       this.range = { xmin: Infinity, xmax: -Infinity, ymin: Infinity, ymax: -Infinity };
       for (const t of app.store.trials) this.downsampleTrial(t.id, metric, xAxis);
     } else if (change.trials) {
-      for (const id of change.trials) this.downsampleTrial(id, metric, xAxis, true);
+      for (const id of change.trials) {
+        this.downsampleTrial(id, metric, xAxis, true);
+        this.layerDirty.add(id);
+      }
     }
-    this.draw(full ? undefined : change.trials);
+    this.draw();
   }
 
   private fillMetrics(): void {
@@ -92,27 +123,31 @@ export class CurvesView implements View {
 
   private downsampleTrial(id: string, metric: string, xAxis: string, incremental = false): void {
     const s = this.app.store.series.get(id);
-    const ys = s?.values.get(metric);
-    if (!s || !ys) return;
-    const xs = xAxis === "time_total_s" ? s.time.map((v) => v ?? NaN) : s.iteration;
+    const col = s?.values.get(metric);
+    if (!s || !col) return;
+    const ys = valid(s, col);
+    const xs = valid(s, xAxis === "time_total_s" ? s.time : s.iteration);
     const old = this.down.get(id);
     // A delta that appends a few points to a curve already downsampled keeps the old copy plus the new tail.
-    if (incremental && old && s.iteration.length - old.rawLength <= 4) {
-      for (let i = old.rawLength; i < s.iteration.length; i++) {
-        const y = ys[i];
+    if (incremental && old && s.length - old.rawLength <= 4) {
+      for (let i = old.rawLength; i < s.length; i++) {
+        const y = ys[i]!;
         const x = xs[i]!;
-        if (typeof y === "number" && Number.isFinite(y) && Number.isFinite(x)) {
+        if (Number.isFinite(y) && Number.isFinite(x)) {
           old.x.push(x);
           old.y.push(y);
           this.extend(x, y);
         }
       }
-      old.rawLength = s.iteration.length;
+      old.rawLength = s.length;
       return;
     }
     const d = downsample(xs, ys, this.perTrialBudget());
     for (let i = 0; i < d.x.length; i++) this.extend(d.x[i]!, d.y[i]!);
-    this.down.set(id, { ...d, rawLength: s.iteration.length });
+    // The layer takes the old copy's segments back before drawing the new one.
+    // (A copy not drawn yet is not in the layer; what it replaced may be.)
+    const retired = old ? (old.drawn > 0 ? old : old.retired) : undefined;
+    this.down.set(id, { ...d, rawLength: s.length, drawn: 0, retired });
   }
 
   private extend(x: number, y: number): void {
@@ -123,19 +158,47 @@ export class CurvesView implements View {
     if (y > r.ymax) r.ymax = y;
   }
 
-  private yBounds(): { min: number; max: number } {
-    const { ymin, ymax } = this.range;
-    if (this.app.ui.logY) {
-      let min = Infinity;
-      if (ymin > 0) min = ymin;
-      else for (const d of this.down.values()) for (const y of d.y) if (y > 0 && y < min) min = y;
-      return { min: Number.isFinite(min) ? min : 1e-6, max: ymax > 0 ? ymax : 1 };
+  /**
+   * The axes' bounds: fitted to the data when it is loaded, then kept while
+   * new points fall inside, and grown with 10% headroom when one does not, so
+   * a live run redraws the whole faded layer rarely rather than on every delta.
+   */
+  private bounds(): View2 {
+    const r = this.range;
+    const log = this.app.ui.logY === true;
+    if (!(r.xmin <= r.xmax)) return { xmin: 0, xmax: 1, ymin: log ? 1e-6 : 0, ymax: 1, log };
+    const v = this.view;
+    let ymin = r.ymin;
+    if (log && ymin <= 0) {
+      ymin = Infinity;
+      for (const d of this.down.values()) for (const y of d.y) if (y > 0 && y < ymin) ymin = y;
+      if (!Number.isFinite(ymin)) ymin = 1e-6;
     }
-    const pad = (ymax - ymin) * 0.02 || 1;
-    return { min: ymin - pad, max: ymax + pad };
+    const ymax = log && r.ymax <= 0 ? 1 : r.ymax;
+    if (v && v.log === log && v.xmin <= r.xmin && v.xmax >= r.xmax && v.ymin <= ymin && v.ymax >= ymax) return v;
+    const grow = v !== undefined && v.log === log ? 0.1 : 0;
+    const xspan = r.xmax - r.xmin || 1;
+    const next: View2 = {
+      xmin: v && v.log === log && v.xmin <= r.xmin ? v.xmin : r.xmin - (v ? grow * xspan : 0),
+      xmax: v && v.log === log && v.xmax >= r.xmax ? v.xmax : r.xmax + grow * xspan,
+      ymin: 0, ymax: 0, log,
+    };
+    if (log) {
+      const lo = Math.log10(ymin);
+      const hi = Math.log10(ymax);
+      const pad = (hi - lo) * (0.02 + grow) || 0.5;
+      next.ymin = v && v.log === log && v.ymin <= ymin ? v.ymin : 10 ** (lo - pad);
+      next.ymax = v && v.log === log && v.ymax >= ymax ? v.ymax : 10 ** (hi + pad);
+    } else {
+      const pad = (ymax - ymin) * (0.02 + grow) || 1;
+      next.ymin = v && v.log === log && v.ymin <= ymin ? v.ymin : ymin - pad;
+      next.ymax = v && v.log === log && v.ymax >= ymax ? v.ymax : ymax + pad;
+    }
+    this.view = next;
+    return next;
   }
 
-  private draw(changed?: Set<string>): void {
+  private draw(): void {
     const app = this.app;
     const theme = app.theme;
     const metric = app.metric!;
@@ -148,13 +211,15 @@ export class CurvesView implements View {
     const xAxis = app.ui.xAxis ?? "training_iteration";
     const datasets = emphasized.map((t, i) => {
       const s = app.store.series.get(t.id);
-      const ys = s?.values.get(metric) ?? [];
-      const xs = xAxis === "time_total_s" ? s?.time ?? [] : s?.iteration ?? [];
+      const col = s?.values.get(metric);
       const data: { x: number; y: number }[] = [];
-      for (let j = 0; j < ys.length; j++) {
-        const y = ys[j];
-        const x = xs[j];
-        if (typeof y === "number" && typeof x === "number" && (!app.ui.logY || y > 0)) data.push({ x, y });
+      if (s && col) {
+        const xs = xAxis === "time_total_s" ? s.time : s.iteration;
+        for (let j = 0; j < s.length; j++) {
+          const y = col[j]!;
+          const x = xs[j]!;
+          if (Number.isFinite(y) && Number.isFinite(x) && (!app.ui.logY || y > 0)) data.push({ x, y });
+        }
       }
       const isSel = t.id === selected;
       return {
@@ -170,11 +235,10 @@ export class CurvesView implements View {
         pointBorderWidth: 2,
       };
     });
-    const y = this.yBounds();
-    const xr = this.range.xmin <= this.range.xmax ? { min: this.range.xmin, max: this.range.xmax } : { min: 0, max: 1 };
+    const b = this.bounds();
     const scales = {
-      x: { type: "linear" as const, min: xr.min, max: xr.max, title: { display: true, text: xAxis } },
-      y: { type: app.ui.logY ? ("logarithmic" as const) : ("linear" as const), min: y.min, max: y.max, title: { display: true, text: metric } },
+      x: { type: "linear" as const, min: b.xmin, max: b.xmax, title: { display: true, text: xAxis } },
+      y: { type: b.log ? ("logarithmic" as const) : ("linear" as const), min: b.ymin, max: b.ymax, title: { display: true, text: metric } },
     };
     if (!this.chart) {
       this.chart = new Chart(this.canvas, {
@@ -185,98 +249,94 @@ export class CurvesView implements View {
           events: [], scales, plugins: { legend: { display: false }, tooltip: { enabled: false } },
           datasets: { line: { spanGaps: true } },
         },
-        plugins: [{ id: "tunelab-faded", beforeDatasetsDraw: (chart) => this.drawLayer(chart, undefined) }],
+        plugins: [{ id: "tunelab-faded", beforeDatasetsDraw: (chart) => this.drawLayer(chart) }],
       });
     } else {
       this.chart.data.datasets = datasets;
       this.chart.options.scales = scales;
-      this.pendingChanged = changed;
       this.chart.update("none");
     }
   }
 
-  private pendingChanged: Set<string> | undefined;
-
-  /** Draws every curve faded from the cached layer, adding only the changed trials' new segments when nothing else moved. */
-  private drawLayer(chart: Chart, _unused: undefined): void {
+  /**
+   * Draws every curve faded from the raster layer. The layer is rebuilt when
+   * the axes, size, metric or theme change; otherwise only the segments of
+   * trials changed since the last frame are added to it.
+   */
+  private drawLayer(chart: Chart): void {
     const area = chart.chartArea;
     const theme = this.app.theme;
     const x = chart.scales.x!;
     const y = chart.scales.y!;
-    const key = [chart.canvas.width, chart.canvas.height, area.left, area.top, area.right, area.bottom, x.min, x.max, y.min, y.max, this.app.ui.logY, this.downKey, theme.faded, this.down.size === 0].join("|");
-    const changed = this.pendingChanged;
-    this.pendingChanged = undefined;
     const dpr = chart.currentDevicePixelRatio;
-    let layer = this.layer;
-    const fresh = !layer || key !== this.layerKey || !changed;
-    if (!layer) layer = this.layer = document.createElement("canvas");
-    const ctx = layer.getContext("2d")!;
-    const xm = axisMap(x.min, x.max, area.left, area.right, false);
-    const ym = axisMap(y.min, y.max, area.bottom, area.top, this.app.ui.logY === true);
-    if (fresh) {
-      layer.width = chart.canvas.width;
-      layer.height = chart.canvas.height;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const log = this.app.ui.logY === true;
+    const key = [chart.canvas.width, chart.canvas.height, dpr, area.left, area.top, area.right, area.bottom, x.min, x.max, y.min, y.max, log, this.downKey, theme.faded, theme.stopped].join("|");
+    const layer = this.layer;
+    this.xm = axisMap(x.min, x.max, area.left * dpr, area.right * dpr, false);
+    this.ym = axisMap(y.min, y.max, area.bottom * dpr, area.top * dpr, log);
+    if (key !== this.layerKey) {
       this.layerKey = key;
-      this.strokeCurves(ctx, this.down.keys(), xm, ym, area, 0);
-    } else if (changed) {
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      this.strokeCurves(ctx, changed.values(), xm, ym, area, 2);
+      this.layerDirty.clear();
+      layer.reset(chart.canvas.width, chart.canvas.height, { left: area.left * dpr, top: area.top * dpr, right: area.right * dpr, bottom: area.bottom * dpr });
+      for (const [id, d] of this.down) {
+        d.retired = undefined;
+        d.drawn = 0;
+        d.mark = undefined;
+        this.rasterize(id, d);
+      }
+    } else if (this.layerDirty.size > 0) {
+      for (const id of this.layerDirty) {
+        const d = this.down.get(id);
+        if (d) this.rasterize(id, d);
+      }
+      this.layerDirty.clear();
     }
-    const c = chart.ctx;
-    c.save();
-    c.setTransform(1, 0, 0, 1, 0, 0);
-    c.drawImage(layer, 0, 0);
-    c.restore();
+    const ctx = chart.ctx;
+    const n = this.down.size;
+    const alpha = theme.highContrast ? 0.5 : n > 2000 ? 0.12 : n > 200 ? 0.25 : 0.45;
+    layer.flush(parseColor(ctx, theme.faded), alpha, parseColor(ctx, theme.stopped), 0.6);
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(layer.canvas, 0, 0);
+    ctx.restore();
   }
 
-  /** `tail`: only the last few points of each curve (a delta's new segments). */
-  private strokeCurves(ctx: CanvasRenderingContext2D, ids: Iterable<string>, xm: AxisMap, ym: AxisMap, area: { left: number; top: number; right: number; bottom: number }, tail: number): void {
-    const theme = this.app.theme;
-    const log = this.app.ui.logY === true;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
-    ctx.clip();
-    const n = this.down.size;
-    ctx.strokeStyle = withAlpha(ctx, theme.faded, theme.highContrast ? 0.5 : n > 2000 ? 0.12 : n > 200 ? 0.25 : 0.45);
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    const stops: [number, number][] = [];
-    for (const id of ids) {
-      const d = this.down.get(id);
-      if (!d || d.x.length === 0) continue;
-      const start = tail > 0 ? Math.max(0, d.x.length - 1 - tail) : 0;
-      let pen = false;
-      for (let i = start; i < d.x.length; i++) {
-        const yv = d.y[i]!;
-        if (log && yv <= 0) {
-          pen = false;
-          continue;
-        }
-        const px = xm.toPx(d.x[i]!);
-        const py = ym.toPx(yv);
-        if (pen) ctx.lineTo(px, py);
-        else ctx.moveTo(px, py);
-        pen = true;
-      }
-      const t = this.app.store.get(id);
-      if (t?.earlyStopped) stops.push([xm.toPx(d.x[d.x.length - 1]!), ym.toPx(d.y[d.y.length - 1]!)]);
+  /** Brings one trial's faded curve in the layer up to date: takes back a replaced copy, adds the new segments and the early-stop mark. */
+  private rasterize(id: string, d: Down): void {
+    const layer = this.layer;
+    const old = d.retired;
+    if (old) {
+      this.segments(old, 0, old.drawn, -1);
+      if (old.mark) layer.cross(old.mark[0], old.mark[1], MARK_R, -1);
+      d.retired = undefined;
     }
-    ctx.stroke();
-    if (stops.length) {
-      // Early-stopped trials end in a small ×.
-      ctx.strokeStyle = withAlpha(ctx, theme.stopped, 0.6);
-      ctx.beginPath();
-      for (const [px, py] of stops) {
-        ctx.moveTo(px - 3, py - 3);
-        ctx.lineTo(px + 3, py + 3);
-        ctx.moveTo(px + 3, py - 3);
-        ctx.lineTo(px - 3, py + 3);
-      }
-      ctx.stroke();
+    const len = d.x.length;
+    if (len > d.drawn) {
+      this.segments(d, Math.max(0, d.drawn - 1), len, 1);
+      d.drawn = len;
     }
-    ctx.restore();
+    if (!d.mark && len > 0 && this.app.store.get(id)?.earlyStopped) {
+      const m: [number, number] = [this.xm.toPx(d.x[len - 1]!), this.py(d.y[len - 1]!)];
+      layer.cross(m[0], m[1], MARK_R, 1);
+      d.mark = m;
+    }
+  }
+
+  private segments(d: Down, from: number, to: number, weight: number): void {
+    const n = to - from;
+    if (n < 2) return;
+    const px = new Float64Array(n);
+    const py = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      px[i] = this.xm.toPx(d.x[from + i]!);
+      py[i] = this.py(d.y[from + i]!);
+    }
+    this.layer.polyline(px, py, 0, n, weight);
+  }
+
+  /** Device-pixel y of a value; NaN (a break in the line) where a log axis cannot show it. */
+  private py(v: number): number {
+    return this.app.ui.logY === true && v <= 0 ? Number.NaN : this.ym.toPx(v);
   }
 
   private hit(e: MouseEvent): { id: string; x: number; y: number } | undefined {
