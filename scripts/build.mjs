@@ -6,12 +6,11 @@ const common = { bundle: true, platform: "node", target: "node20", sourcemap: "l
 
 await build({
   ...common,
-  entryPoints: { cli: "src/engine/cli.ts" },
+  // config-hooks.mjs runs on Node's module-hooks thread, so it is its own file next to cli.mjs.
+  entryPoints: { cli: "src/engine/cli.ts", "config-hooks": "src/engine/config-hooks.mjs" },
   outdir: "dist",
   format: "esm",
   outExtension: { ".js": ".mjs" },
-  // esbuild itself is needed at run time to load tune.config.ts; it ships a native binary.
-  external: ["esbuild"],
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
 });
 
@@ -35,6 +34,8 @@ await build({
   entryPoints: { server: "src/server/main.ts" },
   outdir: "dist",
   format: "cjs",
+  // Minified: the bundled TypeScript compiler is most of it, and it ships in the VSIX.
+  minify: true,
   outExtension: { ".js": ".cjs" },
 });
 

@@ -8,16 +8,15 @@ import { repoRoot } from './workspace.mjs';
 const MAX_BYTES = 5 * 1024 * 1024;
 const out = path.join(repoRoot, 'dist', 'tunelab.vsix');
 fs.rmSync(out, { force: true });
-// --no-dependencies: everything but esbuild is bundled; .vscodeignore lets esbuild's files in.
-// The esbuild binary is native, hence the platform target.
-execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--target', 'linux-x64',
+// --no-dependencies: everything that runs is bundled into dist/ (no native binaries: one VSIX for every platform).
+execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies',
   '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out], { cwd: repoRoot, stdio: 'inherit' });
 const size = fs.statSync(out).size;
 const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).trim().split('\n');
 const files = listing.filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
-const allowed = /^(package\.json|readme\.md|README\.md|LICENSE.*|dist\/(extension\.cjs|cli\.mjs|server\.cjs|webview\/.*)|python\/tunelab\/.*|syntaxes\/.*|media\/.*|node_modules\/esbuild\/(package\.json|lib\/main\.js)|node_modules\/@esbuild\/linux-x64\/.*)$/;
+const allowed = /^(package\.json|readme\.md|README\.md|LICENSE.*|dist\/(extension\.cjs|cli\.mjs|config-hooks\.mjs|server\.cjs|webview\/.*)|python\/tunelab\/.*|syntaxes\/.*|media\/.*)$/;
 const stray = files.filter((f) => !f.endsWith('/') && !allowed.test(f));
-for (const need of ['dist/extension.cjs', 'dist/cli.mjs', 'package.json', 'syntaxes/tunelab-log.tmLanguage.json', 'python/tunelab/__init__.py']) {
+for (const need of ['dist/extension.cjs', 'dist/cli.mjs', 'dist/config-hooks.mjs', 'package.json', 'syntaxes/tunelab-log.tmLanguage.json', 'python/tunelab/__init__.py']) {
   if (!files.includes(need)) { console.error(`[package] FAIL: the VSIX lacks ${need}`); process.exit(1); }
 }
 console.log(`[package] ${out}: ${(size / 1024 / 1024).toFixed(2)} MB, ${files.length} files`);

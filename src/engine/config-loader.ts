@@ -1,13 +1,12 @@
 /**
- * Loads a tune.config.ts without type-checking: esbuild bundles it (so its
- * relative imports come along), `import ... from "tunelab"` is mapped to the
- * running engine's own API, and the result is imported from a temp file.
+ * Loads a tune.config.ts without type-checking: module hooks (config-hooks.mjs) strip the
+ * types of it and of the TypeScript files it imports, and map `import ... from "tunelab"`
+ * to the running engine's own API, so a workspace needs no node_modules and no build step.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { register } from "node:module";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
 import * as api from "./index.ts";
 import type { TuneConfig } from "./config.ts";
 
@@ -21,23 +20,14 @@ export class ConfigError extends Error {
   }
 }
 
-const tunelabModule: Plugin = {
-  name: "tunelab-api",
-  setup(b) {
-    b.onResolve({ filter: /^tunelab$/ }, () => ({ path: "tunelab", namespace: "tunelab-api" }));
-    b.onLoad({ filter: /.*/, namespace: "tunelab-api" }, () => ({
-      loader: "js",
-      contents: [
-        `const api = globalThis[Symbol.for("tunelab.api")];`,
-        ...Object.keys(api).map((name) => `export const ${name} = api.${name};`),
-      ].join("\n"),
-    }));
-  },
-};
+let registered = false;
+let loads = 0;
 
-function formatMessage(m: Message): string {
-  const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : "";
-  return `${at}${m.text}`;
+function registerHooks(): void {
+  if (registered) return;
+  registered = true;
+  (globalThis as Record<symbol, unknown>)[API_KEY] = api;
+  register(new URL("./config-hooks.mjs", import.meta.url), { data: { names: Object.keys(api) } });
 }
 
 /** Evaluates `file` and returns its default export. */
@@ -48,38 +38,15 @@ export async function loadConfig(file: string): Promise<TuneConfig> {
   } catch (e) {
     throw new ConfigError(path, [`cannot read the config: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
   }
-  let code: string;
-  try {
-    const out = await build({
-      entryPoints: [path],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      write: false,
-      sourcemap: "inline",
-      logLevel: "silent",
-      absWorkingDir: dirname(path),
-      plugins: [tunelabModule],
-      define: { "import.meta.dirname": JSON.stringify(dirname(path)), "import.meta.filename": JSON.stringify(path) },
-    });
-    code = out.outputFiles[0]!.text;
-  } catch (e) {
-    const errors = (e as { errors?: Message[] }).errors;
-    throw new ConfigError(path, errors?.length ? errors.map(formatMessage) : [String(e)]);
-  }
-  (globalThis as Record<symbol, unknown>)[API_KEY] = api;
-  process.setSourceMapsEnabled(true);
-  const dir = mkdtempSync(join(tmpdir(), "tunelab-config-"));
-  const out = join(dir, "tune.config.mjs");
-  writeFileSync(out, code);
+  registerHooks();
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
+    // A fresh URL each time, so a changed config is evaluated again in the same process.
+    mod = (await import(`${pathToFileURL(path).href}?load=${++loads}`)) as { default?: unknown };
   } catch (e) {
-    throw new ConfigError(path, [`evaluating the config threw: ${e instanceof Error ? e.message : String(e)}`]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const message = e instanceof Error ? e.message : String(e);
+    // Syntax errors from the hooks already say file:line:column.
+    throw new ConfigError(path, [/^\/.*:\d+:\d+: /.test(message) ? message : `evaluating the config threw: ${message}`]);
   }
   const config = mod.default;
   if (typeof config !== "object" || config === null) {
