@@ -99,6 +99,15 @@ describe("Tuner (library API)", () => {
     assert.ok(grid_.experimentDir.startsWith(join(base, ".tunelab")));
   });
 
+  it("fit() with a Python trainable in warm workers resolves, and twice in one process", async () => {
+    for (const run of [1, 2]) {
+      const grid_ = await new Tuner({
+        trainable: { python: "trainables:counter" }, space: { x: uniform(0, 1), iters: 2 }, samples: 2, metric: "score", mode: "max",
+      }, { baseDir: join(ROOT, "test/fixtures/projects/behaviours"), storage: tempStorage() }).fit();
+      assert.equal(grid_.results.filter((r) => r.status === "TERMINATED").length, 2, `run ${run}`);
+    }
+  });
+
   it("fit() rejects an invalid config with its diagnostics", async () => {
     await assert.rejects(
       new Tuner({ trainable: { command: [] }, space: { a: uniform(2, 1) } }).fit(),

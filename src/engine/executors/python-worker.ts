@@ -141,6 +141,8 @@ export class PythonWorker {
   /** Lets an idle worker exit (end of its commands), SIGKILL after `graceMs`; resolves once it is gone. */
   async close(graceMs: number): Promise<void> {
     if (this.state === "dead") return;
+    // An idle worker's handles are unref'd; the caller awaits its exit, so keep the loop alive for it.
+    this.setRef(true);
     this.child.stdin?.end();
     if (graceMs <= 0) this.signal("SIGKILL");
     const timer = setTimeout(() => this.signal("SIGKILL"), Math.max(0, graceMs));
