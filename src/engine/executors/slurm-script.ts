@@ -104,9 +104,11 @@ export function batchScript(spec: BatchScriptSpec): string {
     RESTORE_ON_REQUEUE.trim(),
     'R="$J/reports.jsonl"',
     'touch "$R"',
-    "# A killed run may have left half a line: the next run starts on a fresh one.",
+    "# A killed run may have left half a line: the previous run ends at this offset (the reader",
+    "# drops the half line there); the runs line comes first, then a newline starts this run's lines.",
+    'off=$(stat -c %s "$R")',
+    'printf "%s %s %s %s\\n" "$restart" "$off" "${TUNELAB_ITERATION:-0}" "$(hostname)" >> "$J/runs"',
     'if [ -n "$(tail -c 1 "$R")" ]; then printf "\\n" >> "$R"; fi',
-    'printf "%s %s %s %s\\n" "$restart" "$(stat -c %s "$R")" "${TUNELAB_ITERATION:-0}" "$(hostname)" >> "$J/runs"',
   );
   const program = spec.argv.map((a) => q(a, `trial ${spec.trialId}'s command`)).join(" ");
   if (spec.workers > 1) {

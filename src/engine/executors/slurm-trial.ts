@@ -5,7 +5,7 @@
  * shared filesystem (slurm-script.ts); the exit code comes from a marker file
  * because a cluster need not keep accounting.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, isAbsolute } from "node:path";
 import type { RunningTrial, TrialEvents, TrialExit, TrialHandle, TrialLaunch } from "./executor.ts";
 import type { SlurmCli } from "./slurm-cli.ts";
@@ -171,22 +171,23 @@ export class SlurmTrial implements RunningTrial {
   }
 
   private drain(): void {
-    // The runs file first: a run's report lines are always written after its runs line.
-    let runsText: string;
-    try {
-      runsText = readFileSync(this.files.runs, "utf8");
-    } catch {
-      return; // not started yet
-    }
-    this.deliver(this.reports.addRuns(parseRuns(runsText)));
+    // The report file's size first, then the runs file, then the bytes up to that size: a run's
+    // runs line is written before any of its bytes, so every boundary below `size` is known.
     let fd: number;
     try {
       fd = openSync(this.files.reports, "r");
     } catch {
-      return;
+      return; // not started yet
     }
     try {
-      const size = statSync(this.files.reports).size;
+      const size = fstatSync(fd).size;
+      let runsText: string;
+      try {
+        runsText = readFileSync(this.files.runs, "utf8");
+      } catch {
+        return;
+      }
+      this.deliver(this.reports.addRuns(parseRuns(runsText)));
       const buf = Buffer.alloc(64 * 1024);
       while (this.reports.offset < size) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, size - this.reports.offset), this.reports.offset);
