@@ -80,6 +80,8 @@ export interface SchedulerContext {
   mode: Mode | undefined;
   seed: number;
   clock: Clock;
+  /** What the executor can run at once (ResourceChangingScheduler hands it out). */
+  capacity?: { cpu: number; gpu: number };
 }
 
 export interface Scheduler {

@@ -4,12 +4,13 @@
  * their decisions are carried out. Every fact goes to the journal first.
  */
 import { randomBytes } from "node:crypto";
-import { join, relative } from "node:path";
+import { appendFileSync, copyFileSync, existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import type { TuneConfig } from "./config.ts";
 import type { Executor, ReportMessage, TrialExit } from "./executors/executor.ts";
 import { systemClock, type Clock, type Decision, type Result, type Scheduler, type Searcher, type TrialConfig, type TrialView } from "./interfaces.ts";
 import { ResourcePool } from "./resources.ts";
-import { createScheduler } from "./schedulers/index.ts";
+import { createScheduler, drainPolicyLines } from "./schedulers/index.ts";
 import { createSearcher } from "./search/index.ts";
 import { createStopper, type Stopper } from "./stoppers/stopper.ts";
 import { buildLaunch } from "./trainables/launch.ts";
@@ -94,7 +95,7 @@ export class Runner {
     const { config } = opts;
     this.clock = opts.clock ?? systemClock;
     this.searcher = opts.searcher ?? createSearcher(config.search);
-    this.scheduler = opts.scheduler ?? createScheduler(config.scheduler);
+    this.scheduler = opts.scheduler ?? createScheduler(config.scheduler, { baseDir: dirname(opts.configPath) });
     this.stopper = createStopper(config.stop, this.clock, config.timeBudgetS);
     this.pool = new ResourcePool(opts.capacity.cpus, opts.capacity.gpus);
     this.concurrency = config.concurrency ?? Number.MAX_SAFE_INTEGER;
@@ -125,7 +126,10 @@ export class Runner {
       samples: config.samples ?? 1, seed: this.opts.seed, clock: this.clock,
     };
     this.searcher.setup(ctx);
-    this.scheduler.setup({ metric: config.metric, mode: config.mode, seed: this.opts.seed, clock: this.clock });
+    this.scheduler.setup({
+      metric: config.metric, mode: config.mode, seed: this.opts.seed, clock: this.clock,
+      capacity: { cpu: this.opts.capacity.cpus, gpu: this.opts.capacity.gpus },
+    });
     if (previous) {
       this.log({ t: "resume", ts: Date.now() });
       if (previous.searcher !== undefined) this.searcher.restore(previous.searcher);
@@ -273,10 +277,9 @@ export class Runner {
   }
 
   private nextTrialToRun(): Trial | undefined {
-    const candidates = [...this.waiting].filter((t) => !t.userPaused).sort((a, b) => a.index - b.index);
-    const chosen = candidates.length ? this.scheduler.chooseTrialToRun(candidates) : null;
-    if (chosen) return chosen as Trial;
-    if (this.searchDone) return undefined;
+    const chosen = this.chooseWaiting();
+    if (chosen) return chosen;
+    if (this.searchDone) return this.running === 0 ? this.chooseWaiting() : undefined;
     const id = `${this.runId}_${String(this.nextIndex).padStart(5, "0")}`;
     let suggestion;
     try {
@@ -287,10 +290,21 @@ export class Runner {
       return undefined;
     }
     if (suggestion === "done") this.searchDone = true;
-    if (suggestion === "done" || suggestion === "wait") return undefined;
+    if (suggestion === "done" || suggestion === "wait") {
+      // A scheduler waiting for more trials (HyperBand filling a bracket) settles when none will come.
+      return this.running === 0 ? this.chooseWaiting() : undefined;
+    }
     const trial = this.createTrial(suggestion);
     this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
-    return trial;
+    return trial.status === "PENDING" ? trial : undefined;
+  }
+
+  /** The PENDING or PAUSED trial the scheduler wants to (re)start, after carrying out what it decided meanwhile. */
+  private chooseWaiting(): Trial | undefined {
+    const candidates = [...this.waiting].filter((t) => !t.userPaused).sort((a, b) => a.index - b.index);
+    const chosen = candidates.length ? (this.scheduler.chooseTrialToRun(candidates) as Trial | null) : null;
+    this.drainSchedulerActions();
+    return chosen && (chosen.status === "PENDING" || chosen.status === "PAUSED") ? chosen : undefined;
   }
 
   private createTrial(config: TrialConfig): Trial {
@@ -306,6 +320,8 @@ export class Runner {
     this.log({ t: "trial", ts: Date.now(), id, index: trial.index, config: trial.config, resources: trial.resources });
     this.scheduler.onTrialAdd(trial);
     for (const cb of this.callbacks) cb.onTrialAdd?.(trial);
+    // PBT replay sets a new trial's first config through an action, before it ever starts.
+    this.drainSchedulerActions();
     return trial;
   }
 
@@ -347,6 +363,10 @@ export class Runner {
 
   private onReport(trial: Trial, message: ReportMessage): void {
     if (trial.status !== "RUNNING" || trial.protocolError) return;
+    // Once a trial is to pause (HyperBand, PBT, the user), what it reports until SIGTERM lands is
+    // dropped, as Ray does: it resumes from the checkpoint it had when the decision was made.
+    // A trial being stopped for good may still report (a final checkpoint at the end).
+    if (trial.stopRequest?.status === "PAUSED") return;
     const result = completeResult(trial, message.result, this.clock.now(), trial.handle?.pid);
     // The checkpoint is kept first, so a scheduler deciding on this result (PBT) sees it.
     if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
@@ -376,10 +396,13 @@ export class Runner {
       if (trial.status === "RUNNING") this.requestTrialStop(trial, "PAUSED", `paused by ${by}`);
     } else {
       trial.pendingChange = decision;
+      // The donor's checkpoint is copied now, before it moves on; new resources wait for the
+      // process to end (the pool releases what the trial was started with).
+      if (decision.kind === "EXPLOIT" || trial.status !== "RUNNING") this.applyPendingChange(trial);
       if (trial.status === "RUNNING") {
         const why = decision.kind === "EXPLOIT" ? `exploiting ${decision.donorId}` : "changing resources";
         this.requestTrialStop(trial, "PAUSED", `paused by ${by}: ${why}`);
-      } else this.applyPendingChange(trial);
+      }
     }
   }
 
@@ -423,6 +446,7 @@ export class Runner {
   }
 
   private drainSchedulerActions(): void {
+    this.writePolicyLines();
     const actions = this.scheduler.takeActions?.();
     if (!actions?.length) return;
     for (const { trialId, decision } of actions) {
@@ -430,6 +454,15 @@ export class Runner {
       if (trial) this.applyDecision(trial, decision, "the scheduler");
     }
     this.saveSchedulerState(true);
+  }
+
+  /** PBT's pbt_global.txt and pbt_policy_<trial>.txt, in Ray's format (PBT replay reads them). */
+  private writePolicyLines(): void {
+    for (const { file, line, copyFrom } of drainPolicyLines(this.scheduler)) {
+      const target = join(this.opts.expDir, file);
+      if (copyFrom && existsSync(join(this.opts.expDir, copyFrom))) copyFileSync(join(this.opts.expDir, copyFrom), target);
+      appendFileSync(target, `${line}\n`);
+    }
   }
 
   /** Journals the scheduler's state when it decided something, else at most once a second. */
@@ -474,7 +507,11 @@ export class Runner {
   }
 
   private requestTrialStop(trial: Trial, status: "TERMINATED" | "PAUSED", reason: string): void {
-    if (trial.stopRequest) return;
+    if (trial.stopRequest) {
+      // A stop for good wins over a pending pause (e.g. HyperBand dropping a trial it just paused).
+      if (status === "TERMINATED" && trial.stopRequest.status === "PAUSED") trial.stopRequest = { status, reason };
+      return;
+    }
     trial.stopRequest = { status, reason };
     void trial.handle?.stop(this.graceMs());
   }
