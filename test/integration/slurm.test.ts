@@ -75,6 +75,14 @@ describe("Slurm executor on a real cluster", { skip, timeout: 170_000 }, () => {
     assert.ok(squeues.some((c) => c.argv.some((a) => a.startsWith("--jobs=") && a.split(",").length >= 2)), "a squeue call named several jobs");
   });
 
+  it("a stop from the runner (a stopper) TERMs the program through scancel: the trial ends TERMINATED, not failed", async () => {
+    const r = run(cluster, { space: { x: 1, steps: 200, sleepMs: 100 }, stop: { training_iteration: 3 }, stopGraceS: 2 });
+    const summary = await r.summary;
+    assert.equal(summary.trials[0]!.status, "TERMINATED", JSON.stringify(r.ends));
+    assert.ok(r.cli.calls.some((c) => c.argv.join(" ") === `scancel --full --signal=TERM ${r.cli.jobIds[0]}`));
+    assert.ok(steps(r.results.get(summary.trials[0]!.id)).length < 20, "the job stopped soon after the stop");
+  });
+
   it("scontrol requeue: the trial resumes from its latest checkpoint and no result is counted twice", async () => {
     const r = run(cluster, { space: { x: 5, steps: 14, sleepMs: 250, ckptEvery: 2 } });
     await waitFor(() => (r.results.values().next().value?.length ?? 0) >= 5, "5 results before the requeue", 30_000);
