@@ -28,6 +28,8 @@ import { registerOpenCheckpointFolder } from "./commands/open-checkpoint-folder.
 import { registerCompareTrials } from "./commands/compare-trials.ts";
 import { registerCreateConfig } from "./commands/create-config.ts";
 import type { TreeNode } from "./views/tree-nodes.ts";
+import { ConfigLanguageClient } from "./client/language-client.ts";
+import { registerDashboardSerializer } from "./panels/dashboard.ts";
 
 /** What tests read through `vscode.extensions.getExtension(...).exports`. */
 export interface TunelabApi {
@@ -80,6 +82,9 @@ export function activate(context: vscode.ExtensionContext): TunelabApi {
       if (e.affectsConfiguration("tunelab")) void vscode.commands.executeCommand("tunelab.refresh");
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand("setContext", "tunelab.trusted", true)),
+    // Dashboards reopen after a window reload; the config language server starts with the first open config.
+    registerDashboardSerializer(context),
+    new ConfigLanguageClient(context),
   );
   void vscode.commands.executeCommand("setContext", "tunelab.trusted", vscode.workspace.isTrusted);
 
