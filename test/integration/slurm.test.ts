@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { TuneConfig } from "../../src/engine/config.ts";
-import type { Executor, RunningTrial, TrialEvents, TrialLaunch } from "../../src/engine/executors/executor.ts";
 import { SlurmExecutor } from "../../src/engine/executors/slurm.ts";
 import type { Result, TrialView } from "../../src/engine/interfaces.ts";
 import { Runner, type RunSummary } from "../../src/engine/runner.ts";
@@ -30,14 +29,11 @@ interface Run {
   expDir: string;
 }
 
-/** Runs `config` on Slurm with the real runner; `workers` adds resources.workers to every launch. */
+/** Runs `config` on Slurm with the real runner; `workers` is config.resources.workers as the executor gets it. */
 function run(cluster: Cluster, config: Omit<TuneConfig, "trainable">, opts: { workers?: number } = {}): Run {
   const project = makeProject();
   const cli = new RecordingCli(cluster.env);
-  const slurmExecutor = new SlurmExecutor({ cli, pollMs: 500, reportPollMs: 100, log: () => undefined });
-  const executor: Executor = opts.workers
-    ? { start: (l: TrialLaunch, e: TrialEvents): RunningTrial => slurmExecutor.start({ ...l, resources: { ...l.resources, workers: opts.workers } as TrialLaunch["resources"] }, e), close: (g) => slurmExecutor.close(g) }
-    : slurmExecutor;
+  const executor = new SlurmExecutor({ cli, pollMs: 500, reportPollMs: 100, log: () => undefined, ...(opts.workers ? { workers: opts.workers } : {}) });
   const results = new Map<string, Result[]>();
   const ends: Run["ends"] = [];
   const expDir = join(tempStorage(), "exp");

@@ -24,6 +24,8 @@ export interface SlurmJobSettings {
   sharedDir?: string;
   /** --cpus-per-task; default the trial's `resources.cpu`. */
   cpusPerTrial?: number;
+  /** config.resources.workers, for launches that do not carry it: > 1 makes one job of that many srun tasks. */
+  workers?: number;
   /** An ended job's exit marker may take this long to show on a shared filesystem. */
   markerGraceMs: number;
   /** A RUNNING job whose first `runs` line is not visible after this long: not a shared filesystem. */
@@ -46,7 +48,8 @@ export function jobDirFor(launch: TrialLaunch, sharedDir: string | undefined): s
   return sharedDir ? join(sharedDir, launch.trialId, attempt) : join(launch.trialDir, ".slurm", attempt);
 }
 
-const workersOf = (launch: TrialLaunch): number => Math.max(1, Math.floor((launch.resources as { workers?: number }).workers ?? 1));
+const workersOf = (launch: TrialLaunch, fallback: number | undefined): number =>
+  Math.max(1, Math.floor((launch.resources as { workers?: number }).workers ?? fallback ?? 1));
 
 export class SlurmTrial implements RunningTrial {
   readonly pid = undefined;
@@ -120,7 +123,7 @@ export class SlurmTrial implements RunningTrial {
     const { launch, settings, files } = this;
     const program = launch.argv[0];
     if (!program) return this.failToStart("cannot start the trial: its command is empty (trainable.command needs at least a program)");
-    const workers = workersOf(launch);
+    const workers = workersOf(launch, settings.workers);
     const gres = gresFor(launch.resources.gpu, settings.gresPerTrial);
     try {
       mkdirSync(launch.trialDir, { recursive: true });

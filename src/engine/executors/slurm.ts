@@ -151,6 +151,7 @@ export class SlurmExecutor implements Executor {
 
 /** The executor for `executor: { kind: "slurm", ... }`; `sharedDir` is relative to the config file's folder. */
 export function slurmExecutorFromSpec(spec: SlurmExecutorSpec, configDir: string, opts: SlurmExecutorOptions = {}): SlurmExecutor {
+  // opts.workers: config.resources.workers; Slurm runs them itself (srun), so no DistributedExecutor around this one.
   const { partition, account, time, gresPerTrial, extraArgs, sharedDir, cpusPerTrial } = spec;
   return new SlurmExecutor({
     ...opts,
