@@ -12,7 +12,8 @@ const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const harness = await startHarness();
+// Unminified, so the profile names functions.
+const harness = await startHarness({ minify: false });
 const served = harness.serve({ trials: arg("trials", 10_000), points: arg("points", 100), running: true });
 const browser = await launchChromium();
 try {
@@ -44,7 +45,23 @@ try {
     const name = `${f.functionName || "(anon)"} ${f.url.split("/").pop()}:${f.lineNumber}:${f.columnNumber}`;
     byFn.set(name, (byFn.get(name) ?? 0) + (self.get(n.id) ?? 0) / 1000);
   }
-  for (const [name, ms] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${ms.toFixed(1).padStart(9)} ms  ${name}`);
+  for (const [name, ms] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${ms.toFixed(1).padStart(9)} ms self  ${name}`);
+  // Inclusive time: a node's self time plus its descendants', summed per function (recursion counted once per stack).
+  const nodes = profile.nodes as { id: number; children?: number[]; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const total = new Map<string, number>();
+  const walk = (id: number, seen: Set<string>): number => {
+    const n = byId.get(id)!;
+    const name = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
+    let t = (self.get(id) ?? 0) / 1000;
+    const inner = new Set(seen).add(name);
+    for (const c of n.children ?? []) t += walk(c, inner);
+    if (!seen.has(name)) total.set(name, (total.get(name) ?? 0) + t);
+    return t;
+  };
+  walk(nodes[0]!.id, new Set());
+  console.log("--- inclusive");
+  for (const [name, ms] of [...total].filter(([n]) => /main\.js/.test(n)).sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(1).padStart(9)} ms  ${name}`);
 } finally {
   await browser.close();
   await harness.close();

@@ -19,9 +19,9 @@ const points = arg("points", 100);
 const deltas = arg("deltas", 20);
 
 const harness = await startHarness();
-const t0 = performance.now();
+const buildStart = performance.now();
 const served = harness.serve({ trials, points, running: true });
-const generateMs = performance.now() - t0;
+const generateMs = performance.now() - buildStart;
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
@@ -74,6 +74,8 @@ try {
   const slow = await page.evaluate(() => performance.getEntriesByName("tunelab:render-slow").map((e) => e.duration));
   await cdp.send("HeapProfiler.collectGarbage");
   const end = await metrics();
+  // JSHeapUsedSize leaves out typed arrays' backing stores (the curve points), so they are reported too.
+  const usage = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number; backingStorageSize?: number };
   const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const max = (xs: number[]): number => Math.max(...xs);
   const webviewMs = perDelta.map((d) => d.applyMs + d.renderMs);
@@ -87,12 +89,15 @@ try {
       cdpTaskMedianMs: median(perDelta.map((d) => d.taskMs)),
     },
     slowViews: { firstDrawMs: slowFirst, laterDrawsMs: slow.slice(1) },
-    memory: { jsHeapAfterLoadMB: afterLoad.JSHeapUsedSize! / 2 ** 20, jsHeapAfterDeltasMB: end.JSHeapUsedSize! / 2 ** 20, nodes: end.Nodes },
+    memory: {
+      jsHeapAfterLoadMB: afterLoad.JSHeapUsedSize! / 2 ** 20, jsHeapAfterDeltasMB: end.JSHeapUsedSize! / 2 ** 20,
+      backingStoresMB: (usage.backingStorageSize ?? 0) / 2 ** 20, heapWithBackingStoresMB: (usage.usedSize + (usage.backingStorageSize ?? 0)) / 2 ** 20, nodes: end.Nodes,
+    },
   };
   const checks = [
     ["first paint (snapshot → first frame) < 1000 ms", load.readyToFirstPaintMs < 1000],
     ["live delta of 100 results < 16 ms of webview main-thread work (median)", result.delta.webviewMedianMs < 16],
-    ["JS heap < 200 MB", result.memory.jsHeapAfterDeltasMB < 200],
+    ["JS heap (with typed-array backing stores) < 200 MB", result.memory.heapWithBackingStoresMB < 200],
   ] as const;
   console.log(JSON.stringify(result, null, 2));
   for (const [name, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${name}`);

@@ -43,14 +43,43 @@ export function textOf(v: unknown): string {
 /** A new array sorted by `key`; missing values last in both directions, ties by creation order. */
 export function sortTrials(trials: readonly TrialSummary[], key: ColumnKey, desc = false): TrialSummary[] {
   const keyed = trials.map((t) => ({ t, v: cellValue(t, key) }));
-  keyed.sort((x, y) => {
-    const missX = rank(x.v) === 2;
-    const missY = rank(y.v) === 2;
-    if (missX !== missY) return missX ? 1 : -1;
-    const c = compareValues(x.v, y.v);
-    return (desc ? -c : c) || x.t.index - y.t.index;
-  });
+  keyed.sort((x, y) => compareKeyed(x.v, x.t.index, y.v, y.t.index, desc));
   return keyed.map((k) => k.t);
+}
+
+function compareKeyed(xv: unknown, xi: number, yv: unknown, yi: number, desc: boolean): number {
+  const missX = rank(xv) === 2;
+  const missY = rank(yv) === 2;
+  if (missX !== missY) return missX ? 1 : -1;
+  const c = compareValues(xv, yv);
+  return (desc ? -c : c) || xi - yi;
+}
+
+/**
+ * Puts `changed` (new versions of trials, some perhaps new) into `sorted` (as
+ * sortTrials would order it) in place: their old entries out, each new one in
+ * by binary search. A live delta of 100 trials costs a pass and 100 inserts
+ * instead of re-sorting 10,000 rows. `keep` drops trials the filter rejects.
+ */
+export function resortChanged(sorted: TrialSummary[], changed: readonly TrialSummary[], key: ColumnKey, desc = false, keep: (t: TrialSummary) => boolean = () => true): TrialSummary[] {
+  const ids = new Set(changed.map((t) => t.id));
+  let w = 0;
+  for (let r = 0; r < sorted.length; r++) if (!ids.has(sorted[r]!.id)) sorted[w++] = sorted[r]!;
+  sorted.length = w;
+  for (const t of changed) {
+    if (!keep(t)) continue;
+    const v = cellValue(t, key);
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = sorted[mid]!;
+      if (compareKeyed(cellValue(m, key), m.index, v, t.index, desc) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted.splice(lo, 0, t);
+  }
+  return sorted;
 }
 
 type Predicate = (t: TrialSummary) => boolean;

@@ -40,6 +40,8 @@ export class App {
   private slowPending: Change | undefined;
   private slowTimer: ReturnType<typeof setTimeout> | undefined;
   private lastSlow = 0;
+  /** Whether a frame with data has been drawn: the slow views never delay the first one. */
+  private painted = false;
   private readonly listeners: ((app: App) => void)[] = [];
 
   constructor(readonly host: HostConnection) {
@@ -143,11 +145,20 @@ export class App {
     for (const v of this.fast) v.update(change);
     for (const l of this.listeners) l(this);
     performance.measure("tunelab:render", { start });
+    if (!this.painted && this.store.info) {
+      // This frame's paint comes after this callback; the next frame's callbacks run once it is on screen.
+      requestAnimationFrame(() => {
+        this.painted = true;
+        if (this.slowPending) this.scheduleSlow(false);
+      });
+    }
   }
 
   /** Streaming data waits for the next slot; user actions draw at once (next task). */
   private scheduleSlow(streaming: boolean): void {
     if (this.slowTimer !== undefined) return;
+    // Until the first frame with data is out, the slow views wait for it (flushFast schedules them).
+    if (!this.painted && this.store.info) return;
     const wait = streaming ? Math.max(0, this.lastSlow + SLOW_VIEW_INTERVAL_MS - performance.now()) : 0;
     this.slowTimer = setTimeout(() => {
       this.slowTimer = undefined;

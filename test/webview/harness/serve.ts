@@ -42,10 +42,10 @@ export interface ServedExperiment {
 }
 
 /** Builds the webview bundle and the fake host, then serves them on a free loopback port. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(o: { minify?: boolean } = {}): Promise<Harness> {
   const out = mkdtempSync(join(tmpdir(), "tunelab-webview-"));
   await Promise.all([
-    (buildWebview as (o: object) => Promise<unknown>)({ outdir: join(out, "webview") }),
+    (buildWebview as (o: object) => Promise<unknown>)({ outdir: join(out, "webview"), ...(o.minify === false ? { minify: false } : {}) }),
     build({ entryPoints: [join(ROOT, "test/webview/harness/fake-host.ts")], bundle: true, format: "iife", platform: "browser", target: "chrome120", outfile: join(out, "fake-host.js"), logLevel: "warning" }),
   ]);
   // Snapshot scripts by key: `window.__tunelabSnapshot = JSON.parse("…")`, run before the fake host.

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { downsample, lttbIndices } from "../../../src/shared/dashboard-lttb.ts";
-import { filterTrials, sortTrials, topTrials } from "../../../src/shared/dashboard-table.ts";
+import { filterTrials, parseFilter, resortChanged, sortTrials, topTrials } from "../../../src/shared/dashboard-table.ts";
 import { DashboardStore, seriesData } from "../../../src/shared/dashboard-store.ts";
 import { DashboardModel } from "../../../src/extension/data/dashboard-model.ts";
 import type { TrialSummary } from "../../../src/shared/dashboard-types.ts";
@@ -55,6 +55,27 @@ describe("trial table", () => {
     assert.deepEqual(filterTrials(trials, "lr<0.02").map((t) => t.id), ["b", "c"]);
     assert.deepEqual(filterTrials(trials, "status=error").map((t) => t.id), ["b"]);
     assert.deepEqual(filterTrials(trials, "opt=adam best>=0.5").map((t) => t.id), ["a"]);
+  });
+
+  it("re-sorting only the changed trials gives what a full sort of the updated list gives", () => {
+    const value = fc.option(fc.oneof(fc.double({ noNaN: true, min: -5, max: 5 }), fc.constantFrom(0.5, 1)), { nil: undefined });
+    fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 60 }), fc.array(fc.tuple(fc.nat(80), value), { maxLength: 20 }), fc.boolean(), fc.boolean(), (bests, updates, desc, filtered) => {
+      const before = bests.map((b, i) => trial(`t${i}`, i, b === undefined ? {} : { best: b }));
+      const after = before.slice();
+      const changed = new Map<string, TrialSummary>();
+      for (const [i, b] of updates) {
+        // An index past the end is a new trial.
+        const t = trial(`t${i}`, i, b === undefined ? {} : { best: b });
+        const at = after.findIndex((x) => x.id === t.id);
+        if (at < 0) after.push(t);
+        else after[at] = t;
+        changed.set(t.id, t);
+      }
+      const query = filtered ? "best<1" : "";
+      const rows = sortTrials(filterTrials(before, query), "best", desc);
+      resortChanged(rows, [...changed.values()], "best", desc, query ? parseFilter(query) : undefined);
+      assert.deepEqual(rows.map((t) => t.id), sortTrials(filterTrials(after, query), "best", desc).map((t) => t.id));
+    }));
   });
 
   it("ranks the top k by mode, like a full sort would", () => {

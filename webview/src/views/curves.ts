@@ -50,6 +50,10 @@ export class CurvesView implements View {
   private downKey = "";
   private range = { xmin: Infinity, xmax: -Infinity, ymin: Infinity, ymax: -Infinity };
   private readonly layer = new DensityLayer();
+  /** What the chart last laid out (highlighted curves, bounds, colours). */
+  private chartSig = "";
+  /** Highlighted trials that were stopped early. */
+  private stoppedEnds: string[] = [];
   private layerKey = "";
   /** Trials whose faded copy changed since the layer last drew. */
   private readonly layerDirty = new Set<string>();
@@ -161,7 +165,8 @@ export class CurvesView implements View {
   /**
    * The axes' bounds: fitted to the data when it is loaded, then kept while
    * new points fall inside, and grown with 10% headroom when one does not, so
-   * a live run redraws the whole faded layer rarely rather than on every delta.
+   * a live run redraws the whole faded layer rarely rather than on every delta
+   * (a running experiment gets the headroom from the start).
    */
   private bounds(): View2 {
     const r = this.range;
@@ -176,7 +181,8 @@ export class CurvesView implements View {
     }
     const ymax = log && r.ymax <= 0 ? 1 : r.ymax;
     if (v && v.log === log && v.xmin <= r.xmin && v.xmax >= r.xmax && v.ymin <= ymin && v.ymax >= ymax) return v;
-    const grow = v !== undefined && v.log === log ? 0.1 : 0;
+    // A running experiment's curves will grow: leave them room from the start.
+    const grow = (v !== undefined && v.log === log) || this.app.store.info?.state === "running" ? 0.1 : 0;
     const xspan = r.xmax - r.xmin || 1;
     const next: View2 = {
       xmin: v && v.log === log && v.xmin <= r.xmin ? v.xmin : r.xmin - (v ? grow * xspan : 0),
@@ -229,13 +235,20 @@ export class CurvesView implements View {
         backgroundColor: isSel ? theme.selected : theme.series[i % theme.series.length]!,
         borderWidth: isSel ? 3 : 1.75,
         borderDash: t.earlyStopped ? [5, 3] : [],
-        pointRadius: data.map((_, j) => (t.earlyStopped && j === data.length - 1 ? 5 : 0)),
-        pointStyle: "crossRot" as const,
-        pointBorderColor: theme.stopped,
-        pointBorderWidth: 2,
+        // One radius for every point keeps chart.js from resolving options point by point; the × is drawn by the plugin.
+        pointRadius: 0,
       };
     });
+    this.stoppedEnds = emphasized.filter((t) => t.earlyStopped).map((t) => t.id);
     const b = this.bounds();
+    // Unchanged highlighted curves, axes and colours: only the faded layer moved, so draw without a relayout.
+    const sig = [metric, xAxis, b.xmin, b.xmax, b.ymin, b.ymax, b.log, selected, theme.selected, theme.series.join(), theme.stopped,
+      ...emphasized.map((t) => `${t.id}:${app.store.series.get(t.id)?.length ?? 0}:${t.earlyStopped}`)].join("\u0000");
+    if (this.chart && sig === this.chartSig) {
+      this.chart.render();
+      return;
+    }
+    this.chartSig = sig;
     const scales = {
       x: { type: "linear" as const, min: b.xmin, max: b.xmax, title: { display: true, text: xAxis } },
       y: { type: b.log ? ("logarithmic" as const) : ("linear" as const), min: b.ymin, max: b.ymax, title: { display: true, text: metric } },
@@ -249,7 +262,7 @@ export class CurvesView implements View {
           events: [], scales, plugins: { legend: { display: false }, tooltip: { enabled: false } },
           datasets: { line: { spanGaps: true } },
         },
-        plugins: [{ id: "tunelab-faded", beforeDatasetsDraw: (chart) => this.drawLayer(chart) }],
+        plugins: [{ id: "tunelab-faded", beforeDatasetsDraw: (chart) => this.drawLayer(chart), afterDatasetsDraw: (chart) => this.drawStoppedEnds(chart) }],
       });
     } else {
       this.chart.data.datasets = datasets;
@@ -298,6 +311,29 @@ export class CurvesView implements View {
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(layer.canvas, 0, 0);
+    ctx.restore();
+  }
+
+  /** The red × at the end of each highlighted trial a scheduler stopped early. */
+  private drawStoppedEnds(chart: Chart): void {
+    if (this.stoppedEnds.length === 0) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.strokeStyle = this.app.theme.stopped;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (const ds of chart.data.datasets) {
+      if (!this.stoppedEnds.includes(ds.label ?? "")) continue;
+      const last = (ds.data as { x: number; y: number }[]).at(-1);
+      if (!last) continue;
+      const px = chart.scales.x!.getPixelForValue(last.x);
+      const py = chart.scales.y!.getPixelForValue(last.y);
+      ctx.moveTo(px - 5, py - 5);
+      ctx.lineTo(px + 5, py + 5);
+      ctx.moveTo(px + 5, py - 5);
+      ctx.lineTo(px - 5, py + 5);
+    }
+    ctx.stroke();
     ctx.restore();
   }
 

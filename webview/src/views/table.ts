@@ -3,7 +3,7 @@
  * exist in the DOM, recycled while scrolling), so 10,000 trials scroll smoothly.
  * A click selects the trial everywhere.
  */
-import { cellValue, filterTrials, sortTrials } from "../../../src/shared/dashboard-table.ts";
+import { cellValue, filterTrials, parseFilter, resortChanged, sortTrials } from "../../../src/shared/dashboard-table.ts";
 import type { TrialSummary } from "../../../src/shared/dashboard-types.ts";
 import type { App, Change, View } from "../app.ts";
 import { clear, formatNumber, h } from "../dom.ts";
@@ -25,6 +25,8 @@ export class TableView implements View {
   private columns: Column[] = [];
   private rows: TrialSummary[] = [];
   private columnsKey = "";
+  /** The sort key, direction and filter `rows` is in. */
+  private order = "";
 
   constructor(private readonly app: App, el: HTMLElement) {
     const filter = h("vscode-textfield", { placeholder: "filter: text, status=ERROR, lr<0.01", "aria-label": "filter trials", "data-testid": "table-filter", class: "filter" }) as HTMLElement & { value: string };
@@ -43,8 +45,21 @@ export class TableView implements View {
       return;
     }
     const sort = this.app.ui.sort ?? { key: this.app.metric ? "best" : "index", desc: this.app.mode === "max" };
-    const filtered = filterTrials(this.app.store.trials, this.app.ui.filter ?? "");
-    this.rows = sortTrials(filtered, sort.key === "best" ? this.bestKey() : sort.key, sort.desc);
+    const key = sort.key === "best" ? this.bestKey() : sort.key;
+    const filter = this.app.ui.filter ?? "";
+    const order = `${key}|${sort.desc}|${filter}`;
+    if (change.trials && !change.all && !change.ui && !change.info && order === this.order) {
+      // A live delta: move only the changed rows (the store replaced their summaries).
+      const changed: TrialSummary[] = [];
+      for (const id of change.trials) {
+        const t = this.app.store.get(id);
+        if (t) changed.push(t);
+      }
+      resortChanged(this.rows, changed, key, sort.desc, filter.trim() === "" ? undefined : parseFilter(filter));
+    } else {
+      this.rows = sortTrials(filterTrials(this.app.store.trials, filter), key, sort.desc);
+      this.order = order;
+    }
     this.count.textContent = `${this.rows.length} of ${this.app.store.trials.length}`;
     this.spacer.style.height = `${this.rows.length * ROW_H}px`;
     this.renderRows();
