@@ -71,6 +71,8 @@ export class Runner {
   private readonly byId = new Map<string, Trial>();
   private readonly callbacks: RunnerCallbacks[];
   private schedulerSavedAt = 0;
+  private searcherSavedAt = 0;
+  private searcherStateBytes = 0;
   private readonly clock: Clock;
   private readonly searcher: Searcher;
   private readonly scheduler: Scheduler;
@@ -295,7 +297,7 @@ export class Runner {
       return this.running === 0 ? this.chooseWaiting() : undefined;
     }
     const trial = this.createTrial(suggestion);
-    this.log({ t: "searcher", ts: Date.now(), state: this.searcher.save() });
+    this.saveSearcherState(false);
     return trial.status === "PENDING" ? trial : undefined;
   }
 
@@ -332,6 +334,7 @@ export class Runner {
     this.setStatus(trial, "RUNNING");
     trial.gpuIds = gpuIds;
     trial.stopRequest = undefined;
+    trial.finalReportTaken = false;
     trial.protocolError = undefined;
     trial.iteration = restore?.iteration ?? 0;
     trial.iterationsSinceRestore = 0;
@@ -363,10 +366,14 @@ export class Runner {
 
   private onReport(trial: Trial, message: ReportMessage): void {
     if (trial.status !== "RUNNING" || trial.protocolError) return;
-    // Once a trial is to pause (HyperBand, PBT, the user), what it reports until SIGTERM lands is
-    // dropped, as Ray does: it resumes from the checkpoint it had when the decision was made.
-    // A trial being stopped for good may still report (a final checkpoint at the end).
-    if (trial.stopRequest?.status === "PAUSED") return;
+    // Once the runner decided to stop or pause a trial, what it reports until SIGTERM lands is
+    // dropped, as Ray does: schedulers and resumes see the trial as it was at the decision. The
+    // one exception is a trial stopped for good answering SIGTERM with a final checkpoint
+    // (a class trainable saving at end): that one report is kept.
+    if (trial.stopRequest) {
+      if (trial.stopRequest.status === "PAUSED" || !message.checkpoint || trial.finalReportTaken) return;
+      trial.finalReportTaken = true;
+    }
     const result = completeResult(trial, message.result, this.clock.now(), trial.handle?.pid);
     // The checkpoint is kept first, so a scheduler deciding on this result (PBT) sees it.
     if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
@@ -454,6 +461,20 @@ export class Runner {
       if (trial) this.applyDecision(trial, decision, "the scheduler");
     }
     this.saveSchedulerState(true);
+  }
+
+  /**
+   * Journals the searcher's state. Small states (random/grid: a cursor) go after every
+   * suggestion, so a resume continues exactly; a model's state holds its whole history, so it is
+   * journaled at most every 2 s (and at the end) to keep the journal linear in the trials.
+   */
+  private saveSearcherState(force: boolean): void {
+    const now = this.clock.now();
+    if (!force && this.searcherStateBytes > 16_384 && now - this.searcherSavedAt < 2000) return;
+    const state = this.searcher.save();
+    this.searcherStateBytes = JSON.stringify(state)?.length ?? 0;
+    this.searcherSavedAt = now;
+    this.log({ t: "searcher", ts: Date.now(), state });
   }
 
   /** PBT's pbt_global.txt and pbt_policy_<trial>.txt, in Ray's format (PBT replay reads them). */
@@ -590,6 +611,8 @@ export class Runner {
       }
     }
     this.finished = true;
+    this.saveSearcherState(true);
+    this.saveSchedulerState(true);
     const outcome = this.stopping?.outcome ?? "completed";
     const message = this.stopping?.reason;
     this.log({ t: "finished", ts: Date.now(), outcome, ...(message ? { message } : {}) });

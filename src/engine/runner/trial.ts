@@ -37,6 +37,8 @@ export class Trial implements TrialView {
   iterationsSinceRestore = 0;
   timeTotalS = 0;
   stopRequest: StopRequest | undefined;
+  /** A trial being stopped answered with its final checkpoint (see Runner.onReport). */
+  finalReportTaken = false;
   protocolError: string | undefined;
   pendingChange: PendingChange | undefined;
   /** Paused through the control API: not resumed until the user says so. */
