@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import type { Mode, TuneConfig } from "./config.ts";
 import { checkConfig, createRun, type RunOverrides } from "./experiment.ts";
-import { RoutingExecutor } from "./executors/routing.ts";
+import { createExecutor } from "./executors/index.ts";
 import type { Result, TrialConfig, TrialStatus, TrialView } from "./interfaces.ts";
 import { Runner, type RunnerCallbacks, type RunSummary } from "./runner.ts";
 import { bestTrial } from "./cli/progress.ts";
@@ -81,10 +81,10 @@ export class Tuner {
   async fit(): Promise<ResultGrid> {
     const configPath = join(resolve(this.options.baseDir ?? process.cwd()), "tune.config.ts");
     const prepared = createRun(await checkConfig(this.config, configPath, this.options), this.options);
-    const executor = new RoutingExecutor({ machineGpus: prepared.capacity.gpus, reuseWorkers: prepared.config.reuseWorkers ?? true });
+    const { executor, capacity } = createExecutor(prepared.config, prepared.capacity, { configPath });
     const runner = new Runner({
       config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor,
-      capacity: prepared.capacity, callbacks: this.options.callbacks ?? [],
+      capacity, callbacks: this.options.callbacks ?? [],
     });
     try {
       return new ResultGrid(await runner.run(), prepared.config.metric, prepared.config.mode);

@@ -1,6 +1,6 @@
 /** `tunelab run` and `tunelab resume`: drive one experiment in this process, with a live console table. */
 import type { PreparedRun } from "../experiment.ts";
-import { RoutingExecutor } from "../executors/routing.ts";
+import { createExecutor } from "../executors/index.ts";
 import { Runner, type RunSummary } from "../runner.ts";
 import { readExperimentJson, writeExperimentJson } from "../store/experiment-dir.ts";
 import { consoleReporter, bestTrial } from "./progress.ts";
@@ -26,7 +26,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   const out = o.out ?? process.stdout;
   const { config, expDir } = prepared;
   for (const w of prepared.warnings) process.stderr.write(`${w}\n`);
-  const executor = new RoutingExecutor({ machineGpus: prepared.capacity.gpus, reuseWorkers: config.reuseWorkers ?? true });
+  const { executor, capacity } = createExecutor(config, prepared.capacity, { configPath: prepared.configPath });
   let runner: Runner | undefined = undefined;
   const reporter = o.quiet ? undefined : consoleReporter({
     out, metric: config.metric, mode: config.mode,
@@ -35,7 +35,7 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
   const user = config.callbacks?.length ? fromUserCallbacks(config.callbacks, (m) => process.stderr.write(`tunelab: ${m}\n`)) : undefined;
   runner = new Runner({
     config, configPath: prepared.configPath, expDir, seed: prepared.seed, executor,
-    capacity: prepared.capacity, ...(prepared.previous ? { previous: prepared.previous } : {}),
+    capacity, ...(prepared.previous ? { previous: prepared.previous } : {}),
     ...(prepared.previousResults ? { previousResults: prepared.previousResults } : {}),
     callbacks: [...(reporter ? [reporter] : []), ...(user ? [user] : [])],
   });

@@ -22,9 +22,11 @@ const SAFE = /^[A-Za-z0-9_@%+:,./-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Quotes one word for a POSIX shell; `what` names the value in errors (e.g. `env FOO`). */
-export function shQuote(value: string, what = "a remote argument"): string {
+export function shQuote(value: string, what: unknown = "a remote argument"): string {
+  // `what` is unknown so that `argv.map(shQuote)` (which passes an index) stays valid.
   if (value.includes("\0")) {
-    throw new RemoteQuoteError(`${what} contains a NUL byte, which no process argument or environment value can hold: ${JSON.stringify(value.slice(0, 60))}`);
+    what = typeof what === "string" ? what : "a remote argument";
+    throw new RemoteQuoteError(`${String(what)} contains a NUL byte, which no process argument or environment value can hold: ${JSON.stringify(value.slice(0, 60))}`);
   }
   if (value !== "" && SAFE.test(value)) return value;
   // Inside single quotes nothing is special but the quote itself, which is closed, escaped and reopened.

@@ -1,0 +1,142 @@
+/**
+ * Distributed trials (`resources.workers: N`): one trial is N processes
+ * started through any executor, with the rendezvous environment torchrun sets
+ * (MASTER_ADDR, MASTER_PORT, RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE).
+ * Only rank 0's reports reach the runner; the trial ends when every rank has
+ * ended, and the first rank that fails stops the others.
+ */
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Executor, RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
+
+export interface DistributedOptions {
+  workers: number;
+  /** Rank 0's address as the other ranks see it. Default 127.0.0.1 (every rank on one machine). */
+  masterAddr?: string;
+  /** Picks MASTER_PORT; default: a free port on this machine. */
+  pickPort?: () => Promise<number>;
+  /** How long the other ranks get to stop after one failed. Default 2000 ms. */
+  graceMs?: number;
+}
+
+/** A free TCP port on this machine (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const addr = server.address();
+      server.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** The environment of rank `rank` of `world` processes. */
+export function rankEnv(rank: number, world: number, masterAddr: string, masterPort: number): Record<string, string> {
+  return {
+    MASTER_ADDR: masterAddr, MASTER_PORT: String(masterPort), RANK: String(rank), LOCAL_RANK: String(rank),
+    WORLD_SIZE: String(world), LOCAL_WORLD_SIZE: String(world), GROUP_RANK: "0",
+  };
+}
+
+/**
+ * GPU ids of one rank: the runner accounts a trial as one worker's share of a pool
+ * divided by `workers`, so its grant `g` stands for devices g*workers .. g*workers+workers-1.
+ */
+export function rankGpuIds(gpuIds: readonly number[], workers: number, rank: number): number[] {
+  return gpuIds.map((g) => g * workers + rank);
+}
+
+/** Capacity as the runner must see it when each trial is `workers` processes. */
+export function perTrialCapacity(capacity: { cpus: number; gpus: number }, workers: number): { cpus: number; gpus: number } {
+  return { cpus: capacity.cpus / workers, gpus: Math.floor(capacity.gpus / workers) };
+}
+
+class DistributedTrial implements RunningTrial {
+  readonly pid: number | undefined = undefined;
+  private readonly ranks: (RunningTrial | undefined)[] = [];
+  private readonly exits: (TrialExit | undefined)[];
+  private failed: { rank: number; exit: TrialExit } | undefined;
+  private stopping = false;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly inner: Executor, private readonly launch: TrialLaunch, private readonly events: TrialEvents, private readonly opts: DistributedOptions) {
+    this.exits = Array.from({ length: opts.workers }, () => undefined);
+    this.done = new Promise((r) => (this.resolveDone = r));
+    void this.begin();
+  }
+
+  stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const r of this.ranks) void r?.stop(graceMs);
+    return this.done;
+  }
+
+  private async begin(): Promise<void> {
+    const { workers } = this.opts;
+    let port: number;
+    try {
+      port = await (this.opts.pickPort ?? freePort)();
+    } catch (e) {
+      return this.finish({ code: null, signal: null, stderrTail: `tunelab: no free port for trial ${this.launch.trialId}'s rendezvous: ${String(e)}` });
+    }
+    for (let rank = 0; rank < workers; rank++) {
+      const launch: TrialLaunch = {
+        ...this.launch,
+        env: { ...this.launch.env, ...rankEnv(rank, workers, this.opts.masterAddr ?? "127.0.0.1", port) },
+        // Rank 0 logs where a plain trial does; the others beside it, one dir each.
+        trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
+        gpuIds: rankGpuIds(this.launch.gpuIds, workers, rank),
+      };
+      const events: TrialEvents = {
+        onReport: (m) => rank === 0 && this.events.onReport(m),
+        onProtocolError: (m) => rank === 0 && this.events.onProtocolError(m),
+        onExit: (e) => this.onRankExit(rank, e),
+      };
+      this.ranks.push(this.inner.start(launch, events));
+      if (this.stopping) void this.ranks[rank]!.stop(0);
+    }
+  }
+
+  private onRankExit(rank: number, exit: TrialExit): void {
+    this.exits[rank] = exit;
+    const bad = exit.code !== 0 || exit.signal !== null;
+    if (bad && !this.failed && !this.stopping) {
+      this.failed = { rank, exit };
+      for (const r of this.ranks) void r?.stop(this.opts.graceMs ?? 2000);
+    }
+    if (this.exits.every((e) => e !== undefined)) {
+      const f = this.failed;
+      this.finish(f ? { ...f.exit, stderrTail: `rank ${f.rank} of ${this.opts.workers} failed:\n${f.exit.stderrTail}` } : this.exits[0]!);
+    }
+  }
+
+  private finish(exit: TrialExit): void {
+    this.events.onExit(exit);
+    this.resolveDone();
+  }
+}
+
+/** Runs every trial as `workers` ranks on `inner`. */
+export class DistributedExecutor implements Executor {
+  readonly kind: string;
+
+  constructor(private readonly inner: Executor, private readonly opts: DistributedOptions) {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`resources.workers must be a whole number ≥ 1, got ${opts.workers}`);
+    this.kind = inner.kind ?? "local";
+  }
+
+  start(launch: TrialLaunch, events: TrialEvents): RunningTrial {
+    return new DistributedTrial(this.inner, launch, events, this.opts);
+  }
+
+  close(graceMs: number): Promise<void> {
+    return this.inner.close(graceMs);
+  }
+
+  /** SIGKILLs local ranks now (runner exit hook); remote ranks are left to their executor. */
+  killAllSync(): void {
+    (this.inner as { killAllSync?: () => void }).killAllSync?.();
+  }
+}

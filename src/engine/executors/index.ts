@@ -1,0 +1,46 @@
+/**
+ * Picks the executor from `config.executor.kind`, and the capacity the runner
+ * should schedule with. The CLI and the library API both start runs through here.
+ */
+import { dirname } from "node:path";
+import type { TuneConfig } from "../config.ts";
+import type { Executor } from "./executor.ts";
+import { DistributedExecutor, perTrialCapacity } from "./distributed.ts";
+import { RoutingExecutor } from "./routing.ts";
+import { SshExecutor } from "./ssh.ts";
+
+export interface CreatedExecutor {
+  executor: Executor & { killAllSync(): void };
+  /** What the runner's ResourcePool should hold (remote hosts summed; divided by resources.workers). */
+  capacity: { cpus: number; gpus: number };
+}
+
+export interface CreateExecutorOptions {
+  /** tune.config.ts: its folder is what the ssh executor syncs to each host. */
+  configPath?: string;
+}
+
+/** The executor for this config; `capacity` is the local machine's (prepared.capacity). */
+export function createExecutor(config: TuneConfig, capacity: { cpus: number; gpus: number }, opts: CreateExecutorOptions = {}): CreatedExecutor {
+  const spec = config.executor;
+  let executor: Executor & { killAllSync(): void };
+  let cap = capacity;
+  if (spec?.kind === "ssh") {
+    const ssh = new SshExecutor({
+      hosts: spec.hosts, syncRoot: dirname(opts.configPath ?? `${process.cwd()}/tune.config.ts`),
+      ...(spec.sync ? { sync: spec.sync } : {}), ...(spec.sshConfig ? { sshConfig: spec.sshConfig } : {}),
+    });
+    // Remote trials are detached on their hosts: nothing to kill synchronously at exit.
+    executor = Object.assign(ssh, { killAllSync: () => undefined });
+    const c = ssh.capacity();
+    cap = { cpus: c.cpus, gpus: c.gpus };
+  } else {
+    executor = new RoutingExecutor({ machineGpus: capacity.gpus, reuseWorkers: config.reuseWorkers ?? true });
+  }
+  const workers = config.resources?.workers ?? 1;
+  if (workers > 1) {
+    executor = new DistributedExecutor(executor, { workers });
+    cap = perTrialCapacity(cap, workers);
+  }
+  return { executor, capacity: cap };
+}

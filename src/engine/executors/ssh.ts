@@ -1,0 +1,336 @@
+/**
+ * The ssh executor: trials run detached on remote hosts (docs/executors.md).
+ * Per host: one ControlMaster, code synced once, its own CPU/GPU pool
+ * (CUDA_VISIBLE_DEVICES from the host's devices), and one batched poll that
+ * reads every trial's liveness, exit code and new report bytes by offset.
+ * A dropped connection only delays the next poll; a host unreachable for
+ * `hostLostMs` fails its trials as retryable.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import type { SshHostSpec } from "../config.ts";
+import { pythonPackageDir } from "../paths.ts";
+import { ResourcePool, type Grant } from "../resources.ts";
+import type { TrialResources } from "../store/events.ts";
+import type { Executor, ExecutorCapacity, ReattachOptions, RunningTrial, TrialEvents, TrialHandle, TrialLaunch, TrialState } from "./executor.ts";
+import { launchScript, parsePollOutput, parseStarted, pollScript, stopScript, tailScript, type PollTarget } from "./remote-scripts.ts";
+import { shQuote } from "./remote-quote.ts";
+import { SshConnection } from "./ssh-connection.ts";
+import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-trial.ts";
+import { TAIL_MAX_BYTES } from "./output-tail.ts";
+
+export interface SshExecutorOptions {
+  hosts: readonly SshHostSpec[];
+  /** The local folder synced to `<workdir>/code` on each host (the config's folder). */
+  syncRoot: string;
+  sync?: { include?: readonly string[]; exclude?: readonly string[] };
+  sshConfig?: string;
+  /** How often each host is polled. Default 500 ms. */
+  pollMs?: number;
+  /** A host that answers no poll for this long fails its trials (retryable). Default 60 s. */
+  hostLostMs?: number;
+  /** Use one ControlMaster per host (default true). */
+  multiplex?: boolean;
+  controlDir?: string;
+}
+
+interface Host {
+  spec: SshHostSpec;
+  conn: SshConnection;
+  pool: ResourcePool;
+  workdir: string;
+  ready: Promise<void> | undefined;
+  trials: Map<string, { trial: SshTrial; grant: Grant; resources: TrialResources }>;
+  failingSince: number | undefined;
+  lastError: string;
+  down: boolean;
+  polling: boolean;
+}
+
+interface Pending {
+  trial: SshTrial;
+  launch: TrialLaunch;
+}
+
+export class SshExecutor implements Executor {
+  readonly kind = "ssh";
+  private readonly hosts: Host[];
+  private readonly pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private checkpointCount = 0;
+
+  constructor(private readonly opts: SshExecutorOptions) {
+    if (opts.hosts.length === 0) throw new Error('the ssh executor needs at least one host in executor.hosts, like [{ host: "gpu1", cpus: 8 }]');
+    this.hosts = opts.hosts.map((spec) => ({
+      spec,
+      conn: new SshConnection(spec.host, {
+        ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+        ...(opts.multiplex !== undefined ? { multiplex: opts.multiplex } : {}),
+        ...(opts.controlDir ? { controlDir: opts.controlDir } : {}),
+      }),
+      pool: new ResourcePool(spec.cpus, spec.gpus ?? 0),
+      workdir: spec.workdir ?? "~/tunelab",
+      ready: undefined, trials: new Map(), failingSince: undefined, lastError: "", down: false, polling: false,
+    }));
+  }
+
+  capacity(): ExecutorCapacity {
+    const hosts = this.hosts.map((h) => ({ name: h.spec.host, cpus: h.spec.cpus, gpus: h.spec.gpus ?? 0 }));
+    return { cpus: hosts.reduce((s, h) => s + h.cpus, 0), gpus: hosts.reduce((s, h) => s + h.gpus, 0), hosts };
+  }
+
+  canPlace(resources: TrialResources): boolean {
+    return this.hosts.some((h) => !h.down && h.pool.problem(resources) === undefined && fits(h.pool, resources));
+  }
+
+  /** Queues the trial; it starts on the first host with room. Failures arrive as onExit. */
+  start(launch: TrialLaunch, events: TrialEvents): RunningTrial {
+    const trial = this.newTrial(launch, events, 0);
+    if (!this.hosts.some((h) => h.pool.problem(launch.resources) === undefined)) {
+      const sizes = this.hosts.map((h) => `${h.spec.host}: ${h.spec.cpus} CPU / ${h.spec.gpus ?? 0} GPU`).join(", ");
+      queueMicrotask(() => trial.fail(`trial ${launch.trialId} needs ${launch.resources.cpu} CPU / ${launch.resources.gpu} GPU, more than any ssh host has (${sizes})`, false));
+      return trial;
+    }
+    this.pending.push({ trial, launch });
+    this.place();
+    return trial;
+  }
+
+  reattach(launch: TrialLaunch, handle: TrialHandle, events: TrialEvents, opts: ReattachOptions): RunningTrial | undefined {
+    if (!isSshHandle(handle)) return undefined;
+    const host = this.hosts.find((h) => h.spec.host === handle.host);
+    if (!host) return undefined;
+    const trial = this.newTrial(launch, events, opts.reportsSeen, host.spec.host);
+    // It already holds its resources on the host, whatever the pool says.
+    const grant = host.pool.tryAcquire(launch.resources) ?? { cpu: 0, gpu: 0, gpuIds: [] };
+    host.trials.set(launch.trialDir, { trial, grant, resources: grant.cpu === 0 && grant.gpu === 0 ? { cpu: 0, gpu: 0 } : launch.resources });
+    trial.markStarted(handle);
+    host.ready ??= host.conn.connect();
+    this.ensurePolling();
+    return trial;
+  }
+
+  async poll(handles: readonly TrialHandle[]): Promise<TrialState[]> {
+    return Promise.all(handles.map(async (h): Promise<TrialState> => {
+      if (!isSshHandle(h)) return { state: "unknown", reason: "not an ssh trial handle" };
+      const host = this.hosts.find((x) => x.spec.host === h.host);
+      if (!host) return { state: "lost", reason: `host ${h.host} is not in executor.hosts` };
+      const r = await host.conn.exec(pollScript([{ id: "t", dir: h.dir, pid: h.pid, startTime: h.startTime, offset: 0 }], 0), { timeoutMs: 30_000 });
+      if (r.code !== 0) return { state: "unknown", reason: `ssh host ${h.host} did not answer: ${r.stderr.trim()}` };
+      const e = parsePollOutput(r.stdout, 0)[0];
+      if (!e) return { state: "unknown", reason: `unexpected answer from ${h.host}` };
+      if (e.alive) return { state: "running" };
+      return { state: "exited", code: e.exitCode ?? null, signal: e.exitCode === undefined ? "SIGKILL" : null };
+    }));
+  }
+
+  async fetchCheckpoint(handle: TrialHandle, path: string, dest: string): Promise<void> {
+    if (!isSshHandle(handle)) throw new Error(`not an ssh trial handle: ${JSON.stringify(handle)}`);
+    const host = this.hosts.find((h) => h.spec.host === handle.host);
+    if (!host) throw new Error(`host ${handle.host} of the checkpoint ${path} is not in executor.hosts`);
+    await host.conn.fetchDir(path, dest);
+  }
+
+  async fetchLogs(handle: TrialHandle, dest: string): Promise<void> {
+    if (!isSshHandle(handle)) throw new Error(`not an ssh trial handle: ${JSON.stringify(handle)}`);
+    const host = this.hosts.find((h) => h.spec.host === handle.host);
+    if (!host) throw new Error(`host ${handle.host} is not in executor.hosts`);
+    for (const name of ["stdout.log", "stderr.log"]) {
+      const r = await host.conn.exec(`cat ${shQuote(`${handle.dir}/${name}`)} 2>/dev/null; true`);
+      appendLog(dest, name, r.stdout);
+    }
+  }
+
+  async close(graceMs: number): Promise<void> {
+    for (const p of this.pending.splice(0)) p.trial.fail("tunelab: the experiment stopped before the trial could start", false);
+    const all = this.hosts.flatMap((h) => [...h.trials.values()].map((t) => t.trial));
+    await Promise.all(all.map((t) => t.stop(graceMs)));
+    await this.detach();
+  }
+
+  async detach(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await Promise.all(this.hosts.map((h) => h.conn.closeMaster()));
+  }
+
+  /** For tests and the drop benchmark: the connection of `host`. */
+  connection(host: string): SshConnection | undefined {
+    return this.hosts.find((h) => h.spec.host === host)?.conn;
+  }
+
+  private newTrial(launch: TrialLaunch, events: TrialEvents, reportsSeen: number, hostName = ""): SshTrial {
+    const trial = new SshTrial(launch.trialId, launch.trialDir, hostName, events, {
+      stop: (t, graceMs) => this.stopRemote(t, graceMs),
+      finish: (t) => this.finishRemote(t),
+      fetchCheckpoint: (t, remote) => this.fetchReported(t, remote),
+    }, reportsSeen);
+    void trial.started.then(() => undefined);
+    return trial;
+  }
+
+  private place(): void {
+    for (let i = 0; i < this.pending.length && !this.closed; ) {
+      const p = this.pending[i]!;
+      if (p.trial.stopRequested) {
+        this.pending.splice(i, 1);
+        p.trial.fail("tunelab: stopped before it started", false);
+        continue;
+      }
+      const host = this.hosts.find((h) => !h.down && fits(h.pool, p.launch.resources));
+      const grant = host?.pool.tryAcquire(p.launch.resources);
+      if (!host || !grant) {
+        i += 1;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      host.trials.set(p.launch.trialDir, { trial: p.trial, grant, resources: p.launch.resources });
+      void this.launchOn(host, p, grant);
+    }
+  }
+
+  private async launchOn(host: Host, p: Pending, grant: Grant): Promise<void> {
+    const { trial, launch } = p;
+    (trial as { host: string }).host = host.spec.host;
+    try {
+      host.ready ??= this.prepareHost(host);
+      await host.ready;
+      const workdir = host.conn.absolute(host.workdir);
+      const dir = `${workdir}/experiments/${basename(dirname(launch.trialDir))}/${basename(launch.trialDir)}/attempt-${launch.attempt ?? 1}`;
+      const env = this.remoteEnv(host, launch, workdir, dir, grant);
+      if (launch.env.TUNELAB_RESTORE) {
+        await host.conn.sync(launch.env.TUNELAB_RESTORE, `${dir}/restore`);
+      }
+      const params = existsSync(join(launch.trialDir, "params.json")) ? readFileSync(join(launch.trialDir, "params.json"), "utf8") : "{}";
+      const script = launchScript({ dir, cwd: this.remotePath(launch.cwd, workdir), argv: this.remoteArgv(host, launch.argv, workdir), env, params });
+      const r = await host.conn.exec(script, { timeoutMs: 60_000 });
+      const started = parseStarted(r.stdout.toString("utf8"));
+      if (!started) {
+        const why = r.code === 255 ? `ssh failed: ${r.stderr.trim()}` : r.stderr.trim() || `exit ${r.code}`;
+        throw Object.assign(new Error(`trial ${launch.trialId} could not start on ssh host ${host.spec.host}: ${why}`), { retryable: r.code === 255 });
+      }
+      trial.markStarted({ kind: "ssh", host: host.spec.host, pid: started.pid, startTime: started.startTime, dir });
+      if (trial.stopRequested) void this.stopRemote(trial, 0);
+      this.ensurePolling();
+    } catch (e) {
+      const retryable = (e as { retryable?: boolean }).retryable ?? true;
+      this.release(host, launch.trialDir);
+      trial.fail(e instanceof Error ? e.message : String(e), retryable);
+    }
+  }
+
+  private async prepareHost(host: Host): Promise<void> {
+    await host.conn.connect();
+    const workdir = host.conn.absolute(host.workdir);
+    await host.conn.sync(this.opts.syncRoot, `${workdir}/code`, this.opts.sync);
+    await host.conn.sync(join(pythonPackageDir(), "tunelab"), `${workdir}/python/tunelab`);
+  }
+
+  /** A local path under the synced folder, as it is on the host. */
+  private remotePath(local: string, workdir: string): string {
+    const rel = relative(this.opts.syncRoot, local);
+    if (rel.startsWith("..")) throw Object.assign(new Error(`${local} is outside the folder synced to the ssh hosts (${this.opts.syncRoot}); keep trainable.cwd inside the config's folder`), { retryable: false });
+    return rel === "" ? `${workdir}/code` : `${workdir}/code/${rel}`;
+  }
+
+  private remoteArgv(host: Host, argv: readonly string[], workdir: string): string[] {
+    const out = argv.map((a) => (a.startsWith(`${this.opts.syncRoot}/`) ? this.remotePath(a, workdir) : a));
+    if (host.spec.python && /^python[\d.]*$/.test(out[0] ?? "")) out[0] = host.spec.python;
+    return out;
+  }
+
+  private remoteEnv(host: Host, launch: TrialLaunch, workdir: string, dir: string, grant: Grant): Record<string, string> {
+    const localPy = pythonPackageDir();
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(launch.env)) env[k] = v.split(":").map((part) => (part === localPy ? `${workdir}/python` : part)).join(":");
+    Object.assign(env, {
+      TUNELAB_TRIAL_DIR: dir,
+      TUNELAB_CONFIG: `${dir}/params.json`,
+      TUNELAB_EXPERIMENT_DIR: dirname(dirname(dir)),
+      TUNELAB_REPORT_FD: "3",
+    });
+    if (launch.env.TUNELAB_RESTORE) env.TUNELAB_RESTORE = `${dir}/restore`;
+    if (grant.gpuIds.length > 0) env.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
+    else if ((host.spec.gpus ?? 0) > 0) env.CUDA_VISIBLE_DEVICES = "";
+    return env;
+  }
+
+  /** Trials are keyed by their local trial dir: the ranks of a distributed trial share one trial id. */
+  private release(host: Host, key: string): void {
+    const entry = host.trials.get(key);
+    if (!entry) return;
+    host.trials.delete(key);
+    host.pool.release(entry.resources, entry.grant.gpuIds);
+    this.place();
+  }
+
+  private ensurePolling(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => {
+      for (const h of this.hosts) void this.pollHost(h);
+    }, this.opts.pollMs ?? 500);
+  }
+
+  private async pollHost(host: Host): Promise<void> {
+    if (host.polling || host.down) return;
+    const live = [...host.trials.values()].filter((t) => t.trial.handle && !t.trial.exited);
+    if (live.length === 0) return;
+    host.polling = true;
+    try {
+      const targets: PollTarget[] = live.map(({ trial }, i) => ({ id: String(i), dir: trial.handle!.dir, pid: trial.handle!.pid, startTime: trial.handle!.startTime, offset: trial.offset }));
+      const r = await host.conn.exec(pollScript(targets), { timeoutMs: 30_000 });
+      if (r.code !== 0) return this.pollFailed(host, r.stderr.trim() || `ssh exit ${r.code}`);
+      host.failingSince = undefined;
+      for (const entry of parsePollOutput(r.stdout)) {
+        const t = live[Number(entry.id)]?.trial;
+        if (!t || t.exited) continue;
+        t.onPoll(entry);
+        if (t.exited) void t.stop(0).then(() => this.release(host, t.trialDir));
+      }
+    } finally {
+      host.polling = false;
+    }
+  }
+
+  private pollFailed(host: Host, why: string): void {
+    const now = Date.now();
+    host.failingSince ??= now;
+    host.lastError = why;
+    if (now - host.failingSince < (this.opts.hostLostMs ?? 60_000)) return;
+    host.down = true;
+    for (const { trial } of [...host.trials.values()]) {
+      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - host.failingSince) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
+      void trial.stop(0).then(() => this.release(host, trial.trialDir));
+    }
+  }
+
+  private async stopRemote(trial: SshTrial, graceMs: number): Promise<void> {
+    const h = trial.handle;
+    const host = h && this.hosts.find((x) => x.spec.host === h.host);
+    if (!h || !host) return;
+    await host.conn.exec(stopScript(h.pid, h.startTime, graceMs), { timeoutMs: graceMs + 30_000 });
+  }
+
+  private async finishRemote(trial: SshTrial): Promise<string> {
+    const h = trial.handle as SshTrialHandle;
+    const host = this.hosts.find((x) => x.spec.host === h.host)!;
+    await this.fetchLogs(h, trial.trialDir);
+    const r = await host.conn.exec(tailScript(`${h.dir}/stderr.log`, TAIL_MAX_BYTES));
+    return r.stdout.toString("utf8").split("\n").slice(-50).join("\n").trimEnd();
+  }
+
+  private async fetchReported(trial: SshTrial, remote: string): Promise<string> {
+    const dest = join(trial.trialDir, ".fetched", `${basename(remote)}-${++this.checkpointCount}`);
+    await this.fetchCheckpoint(trial.handle as SshTrialHandle, remote, dest);
+    return dest;
+  }
+}
+
+/** Whether `req` fits the pool right now, without taking it. */
+function fits(pool: ResourcePool, req: TrialResources): boolean {
+  const grant = pool.tryAcquire(req);
+  if (!grant) return false;
+  pool.release(req, grant.gpuIds);
+  return true;
+}
