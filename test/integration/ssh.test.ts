@@ -177,3 +177,27 @@ test("stop() ends the remote process group", async (t) => {
   assert.equal(live, "", "no live process left in the trial's group");
   await ex.close(1000);
 });
+
+test("a small experiment runs over ssh through the Tuner: every trial's results, checkpoints kept locally", async (t) => {
+  if (!env) return t.skip(skipReason);
+  const { Tuner } = await import("../../src/engine/tuner.ts");
+  const { grid } = await import("../../src/engine/space/domains.ts");
+  const tuner = new Tuner({
+    trainable: { command: [PY, "steps.py"] },
+    space: { x: grid([1, 2, 3]), steps: 3, checkpoint_at: 3 },
+    metric: "loss", mode: "min", storage: join(project, "runs"),
+    resources: { cpu: 1 },
+    executor: { kind: "ssh", hosts: [{ host: env.host, cpus: 2, workdir: join(remoteRoot, "tuner") }], sshConfig: env.config },
+  }, { baseDir: project });
+  const results = await tuner.fit();
+  const trials = results.results;
+  assert.equal(trials.length, 3);
+  for (const trial of trials) {
+    assert.equal(trial.status, "TERMINATED", trial.error);
+    assert.equal(trial.metrics?.step, 3);
+    assert.ok(trial.checkpoint && existsSync(join(trial.checkpoint, "state.json")), `checkpoint of ${trial.trialId} is local`);
+    const lines = readFileSync(join(trial.path, "result.json"), "utf8").trim().split("\n");
+    assert.equal(lines.length, 3, "no duplicated or lost results");
+  }
+  assert.deepEqual(trials.map((x) => x.config.x).sort(), [1, 2, 3]);
+});
