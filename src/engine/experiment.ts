@@ -57,6 +57,19 @@ async function capacityOf(config: TuneConfig): Promise<{ cpus: number; gpus: num
   };
 }
 
+/**
+ * The most one trial can get, for the "resources impossible" rules: the local machine, the
+ * largest SSH host (a trial runs on one host), or nothing known on Slurm (the cluster decides).
+ */
+function placeableOn(config: TuneConfig, local: { cpus: number; gpus: number }): { cpus?: number; gpus?: number } {
+  const executor = config.executor;
+  if (executor?.kind === "slurm") return {};
+  if (executor?.kind === "ssh") {
+    return { cpus: Math.max(0, ...executor.hosts.map((h) => h.cpus)), gpus: Math.max(0, ...executor.hosts.map((h) => h.gpus ?? 0)) };
+  }
+  return local;
+}
+
 /** Applies overrides and validates a config; throws ConfigError with every problem located. */
 export async function checkConfig(loaded: TuneConfig, configPath: string, overrides: RunOverrides = {}): Promise<ValidConfig> {
   const config: TuneConfig = {
@@ -68,8 +81,7 @@ export async function checkConfig(loaded: TuneConfig, configPath: string, overri
   const capacity = await capacityOf(config);
   const configDir = dirname(configPath);
   const diagnostics = validateConfig(config, {
-    gpus: capacity.gpus,
-    cpus: capacity.cpus,
+    ...placeableOn(config, capacity),
     fileExists: (p) => existsSync(isAbsolute(p) ? p : resolve(configDir, p)),
   });
   const errors = diagnostics.filter((d) => d.severity === "error");

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, copyFileSync, existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { TuneConfig } from "./config.ts";
-import type { Executor, ReportMessage, TrialExit } from "./executors/executor.ts";
+import type { Executor, ReportMessage, RunningTrial, TrialExit, TrialHandle } from "./executors/executor.ts";
 import { systemClock, type Clock, type Decision, type Result, type Scheduler, type Searcher, type TrialConfig, type TrialView } from "./interfaces.ts";
 import { ResourcePool } from "./resources.ts";
 import { createScheduler, drainPolicyLines } from "./schedulers/index.ts";
@@ -136,9 +136,6 @@ export class Runner {
       this.log({ t: "resume", ts: Date.now() });
       if (previous.searcher !== undefined) this.searcher.restore(previous.searcher);
       if (previous.scheduler !== undefined) this.scheduler.restore(previous.scheduler);
-      for (const leftover of previous.trials) {
-        if (leftover.status === "RUNNING" && leftover.pid) killLeftoverTrial(leftover.pid, leftover.id);
-      }
       for (const trial of restoreTrials(previous)) {
         this.trials.push(trial);
         this.byId.set(trial.id, trial);
@@ -146,6 +143,10 @@ export class Runner {
         this.scheduler.onTrialAdd(trial);
       }
       this.nextIndex = this.trials.length;
+      const reattached = this.reattachTrials(previous);
+      for (const leftover of previous.trials) {
+        if (leftover.status === "RUNNING" && leftover.pid && !reattached.has(leftover.id)) killLeftoverTrial(leftover.pid, leftover.id);
+      }
     } else {
       this.log({
         t: "experiment", ts: Date.now(), name: config.name ?? "experiment", seed: this.opts.seed,
@@ -265,6 +266,8 @@ export class Runner {
     while (!this.stopping && this.running < this.concurrency) {
       const trial = this.nextTrialToRun();
       if (!trial) break;
+      // A remote executor may have the total free but no single host that fits the trial.
+      if (this.opts.executor.canPlace?.(trial.resources) === false && this.running > 0) break;
       const grant = this.pool.tryAcquire(trial.resources);
       if (!grant) {
         if (this.running === 0) {
@@ -328,40 +331,99 @@ export class Runner {
   }
 
   private startTrial(trial: Trial, gpuIds: readonly number[]): void {
-    const { config, expDir, configPath } = this.opts;
     const restore = trial.latestCheckpoint();
     trial.attempts += 1;
-    this.setStatus(trial, "RUNNING");
-    trial.gpuIds = gpuIds;
-    trial.stopRequest = undefined;
-    trial.finalReportTaken = false;
-    trial.protocolError = undefined;
-    trial.iteration = restore?.iteration ?? 0;
-    trial.iterationsSinceRestore = 0;
-    trial.attemptStartMs = this.clock.now();
-    trial.lastReportMs = 0;
-    this.running += 1;
-    const trialDir = join(expDir, trial.dirName);
-    // On resume the files are rebuilt from the journal's results: they may hold unacknowledged ones.
-    this.files.open(trial.id, trialDir, this.opts.previousResults?.get(trial.id) ?? (trial.attempts > 1 ? undefined : []));
-    this.loggers.open(trial.id, trialDir);
-    const launch = buildLaunch({
-      trainable: config.trainable, configPath, expDir, trialDir, trialId: trial.id,
-      restore: restore ? join(expDir, restore.path) : undefined, iteration: trial.iteration,
-      resources: trial.resources, gpuIds, attempt: trial.attempts,
-      checkpointFrequency: config.checkpoints?.frequency ?? 0, checkpointAtEnd: config.checkpoints?.atEnd ?? false,
-    });
-    trial.handle = this.opts.executor.start(launch, {
-      onReport: (m) => this.guard(() => this.onReport(trial, m)),
-      onProtocolError: (m) => this.guard(() => this.onProtocolError(trial, m)),
-      onExit: (e) => this.guard(() => this.onExit(trial, e)),
-    });
+    this.beginAttempt(trial, gpuIds, restore?.iteration ?? 0, undefined);
+    const launch = this.launchFor(trial, restore ? join(this.opts.expDir, restore.path) : undefined);
+    trial.handle = this.opts.executor.start(launch, this.eventsFor(trial));
     this.log({
       t: "start", ts: Date.now(), id: trial.id, attempt: trial.attempts, iteration: trial.iteration,
       ...(restore ? { restore: restore.path } : {}), ...(trial.handle.pid ? { pid: trial.handle.pid } : {}),
       ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}),
     });
+    this.journalHandle(trial, trial.handle);
     for (const cb of this.callbacks) cb.onTrialStart?.(trial, trial.attempts);
+  }
+
+  /** Resets a trial's per-attempt state as its process starts (or is re-attached). */
+  private beginAttempt(trial: Trial, gpuIds: readonly number[], iteration: number, previousResults: readonly Result[] | undefined): void {
+    this.setStatus(trial, "RUNNING");
+    trial.gpuIds = gpuIds;
+    trial.stopRequest = undefined;
+    trial.finalReportTaken = false;
+    trial.protocolError = undefined;
+    trial.iteration = iteration;
+    trial.iterationsSinceRestore = 0;
+    trial.attemptStartMs = this.clock.now();
+    trial.lastReportMs = 0;
+    this.running += 1;
+    const trialDir = join(this.opts.expDir, trial.dirName);
+    // On resume the files are rebuilt from the journal's results: they may hold unacknowledged ones.
+    this.files.open(trial.id, trialDir, previousResults ?? this.opts.previousResults?.get(trial.id) ?? (trial.attempts > 1 ? undefined : []));
+    this.loggers.open(trial.id, trialDir);
+  }
+
+  private launchFor(trial: Trial, restore: string | undefined) {
+    const { config, expDir, configPath } = this.opts;
+    return buildLaunch({
+      trainable: config.trainable, configPath, expDir, trialDir: join(expDir, trial.dirName), trialId: trial.id,
+      restore, iteration: trial.iteration, resources: trial.resources, gpuIds: trial.gpuIds, attempt: trial.attempts,
+      checkpointFrequency: config.checkpoints?.frequency ?? 0, checkpointAtEnd: config.checkpoints?.atEnd ?? false,
+    });
+  }
+
+  private eventsFor(trial: Trial) {
+    return {
+      onReport: (m: ReportMessage) => this.guard(() => this.onReport(trial, m)),
+      onProtocolError: (m: string) => this.guard(() => this.onProtocolError(trial, m)),
+      onExit: (e: TrialExit) => this.guard(() => this.onExit(trial, e)),
+    };
+  }
+
+  /** Journals where a remote trial runs, once the executor knows, so a restarted runner can re-attach. */
+  private journalHandle(trial: Trial, running: RunningTrial, reattached = false): void {
+    const attempt = trial.attempts;
+    const write = (handle: TrialHandle | undefined): void => {
+      if (!handle || trial.status !== "RUNNING" || trial.attempts !== attempt || this.finished) return;
+      this.log({ t: "handle", ts: Date.now(), id: trial.id, attempt, handle, ...(reattached ? { reattached } : {}) });
+    };
+    if (running.handle) write(running.handle);
+    else void running.started?.then(write, () => undefined);
+  }
+
+  /**
+   * After a runner restart, takes over remote trials that are still running where they were
+   * started (their journaled handle), so they are neither lost nor run twice.
+   */
+  private reattachTrials(previous: ExperimentState): Set<string> {
+    const reattached = new Set<string>();
+    const executor = this.opts.executor;
+    if (!executor.reattach) return reattached;
+    for (const s of previous.trials) {
+      const trial = this.byId.get(s.id);
+      if (s.status !== "RUNNING" || !s.handle || !trial) continue;
+      const grant = this.pool.tryAcquire(trial.resources);
+      if (!grant) continue;
+      trial.attempts = s.attempts;
+      const seen = Math.max(0, s.iteration - (s.startIteration ?? 0));
+      this.beginAttempt(trial, grant.gpuIds, s.startIteration ?? 0, this.opts.previousResults?.get(trial.id));
+      const running = executor.reattach(this.launchFor(trial, s.restore ? join(this.opts.expDir, s.restore) : undefined), s.handle, this.eventsFor(trial), { reportsSeen: seen });
+      if (!running) {
+        this.running -= 1;
+        this.files.close(trial.id);
+        this.loggers.close(trial.id);
+        this.pool.release(trial.resources, grant.gpuIds);
+        this.setStatus(trial, "PENDING");
+        continue;
+      }
+      // Results already journaled are not delivered again: the counters continue from them.
+      trial.iteration = s.iteration;
+      trial.iterationsSinceRestore = seen;
+      trial.handle = running;
+      reattached.add(trial.id);
+      this.journalHandle(trial, running, true);
+    }
+    return reattached;
   }
 
   private onReport(trial: Trial, message: ReportMessage): void {
@@ -555,13 +617,15 @@ export class Runner {
       error = `trial ${trial.id} ${how}${exit.stderrTail ? `:\n${exit.stderrTail}` : ""}`;
     }
     if (error) {
-      trial.failures += 1;
+      // A trial lost to its host or a cluster preemption is retried without counting a failure.
+      const notCounted = exit.retryable === true && !this.stopping;
+      if (!notCounted) trial.failures += 1;
       writeErrorFile(trialDir, error);
       const max = this.opts.config.maxFailures ?? 0;
-      const retry = !this.stopping && (max < 0 || trial.failures <= max);
+      const retry = !this.stopping && (notCounted || max < 0 || trial.failures <= max);
       this.setStatus(trial, retry ? "PENDING" : "ERROR");
       trial.error = error;
-      this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}) });
+      this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}), ...(notCounted ? { notCounted } : {}) });
       trial.pendingChange = undefined;
       if (!retry) {
         this.scheduler.onTrialError(trial);

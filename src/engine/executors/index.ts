@@ -8,6 +8,7 @@ import type { Executor } from "./executor.ts";
 import { DistributedExecutor, perTrialCapacity } from "./distributed.ts";
 import { RoutingExecutor } from "./routing.ts";
 import { SshExecutor } from "./ssh.ts";
+import { SLURM_CAPACITY, slurmExecutorFromSpec } from "./slurm.ts";
 
 export interface CreatedExecutor {
   executor: Executor & { killAllSync(): void };
@@ -34,11 +35,18 @@ export function createExecutor(config: TuneConfig, capacity: { cpus: number; gpu
     executor = Object.assign(ssh, { killAllSync: () => undefined });
     const c = ssh.capacity();
     cap = { cpus: c.cpus, gpus: c.gpus };
+  } else if (spec?.kind === "slurm") {
+    const slurm = slurmExecutorFromSpec(spec, dirname(opts.configPath ?? `${process.cwd()}/tune.config.ts`),
+      config.resources?.workers ? { workers: config.resources.workers } : {});
+    // Jobs live on the cluster: nothing to kill synchronously when the runner exits.
+    executor = Object.assign(slurm, { killAllSync: () => undefined });
+    cap = { cpus: SLURM_CAPACITY.cpus, gpus: SLURM_CAPACITY.gpus };
   } else {
     executor = new RoutingExecutor({ machineGpus: capacity.gpus, reuseWorkers: config.reuseWorkers ?? true });
   }
   const workers = config.resources?.workers ?? 1;
-  if (workers > 1) {
+  // Slurm starts a distributed trial's workers itself (srun --ntasks).
+  if (workers > 1 && spec?.kind !== "slurm") {
     executor = new DistributedExecutor(executor, { workers });
     cap = perTrialCapacity(cap, workers);
   }

@@ -5,6 +5,7 @@
  * Paths are relative to the experiment dir; `ts` is milliseconds since epoch.
  */
 import type { Result, TrialConfig } from "../interfaces.ts";
+import type { TrialHandle } from "../executors/executor.ts";
 
 export type EndStatus = "TERMINATED" | "ERROR" | "PAUSED";
 export type ExperimentOutcome = "completed" | "stopped" | "time_budget" | "error";
@@ -23,6 +24,11 @@ export type JournalEvent =
   | { t: "trial"; ts: number; id: string; index: number; config: TrialConfig; resources: TrialResources }
   /** A process for the trial started. `iteration` is where it resumes (0 when fresh). */
   | { t: "start"; ts: number; id: string; attempt: number; iteration: number; restore?: string; pid?: number; gpuIds?: number[] }
+  /**
+   * Where a remote trial's process can be found again (ssh host and pid, Slurm job): a runner
+   * that restarts re-attaches to it instead of starting it twice. `reattached` marks a resume.
+   */
+  | { t: "handle"; ts: number; id: string; attempt: number; handle: TrialHandle; reattached?: boolean }
   /** One acknowledged result, with the auto-filled fields. */
   | { t: "result"; ts: number; id: string; r: Result }
   /** A checkpoint directory was persisted at `path` (e.g. `<trial>/checkpoint_000003`). */
@@ -30,7 +36,7 @@ export type JournalEvent =
   /** Retention removed a checkpoint. */
   | { t: "checkpoint_removed"; ts: number; id: string; path: string }
   /** The trial's process ended. `retry` means it goes back to PENDING (failure counted). */
-  | { t: "end"; ts: number; id: string; status: EndStatus; error?: string; retry?: boolean; stoppedBy?: string }
+  | { t: "end"; ts: number; id: string; status: EndStatus; error?: string; retry?: boolean; stoppedBy?: string; notCounted?: boolean }
   /**
    * The trial's config changed (PBT exploit/explore): it resumes with `config` from a copy of
    * `donorId`'s checkpoint, placed at `checkpoint` in its own dir (at `iteration`).

@@ -7,6 +7,7 @@
  */
 import type { Result, TrialConfig, TrialStatus } from "../interfaces.ts";
 import type { ExperimentOutcome, JournalEvent, TrialResources } from "./events.ts";
+import type { TrialHandle } from "../executors/executor.ts";
 
 export interface CheckpointRecord {
   iteration: number;
@@ -35,6 +36,10 @@ export interface TrialState {
   endedAt?: number;
   /** Checkpoint the last start restored from. */
   restore?: string;
+  /** training_iteration the last start resumed at (results since = iteration - startIteration). */
+  startIteration?: number;
+  /** Where the running attempt's process is, for remote executors (cleared when it ends). */
+  handle?: TrialHandle;
   pid?: number;
   /** Best value of the experiment's metric, when metric and mode are known. */
   best?: number;
@@ -158,6 +163,11 @@ export function applyEventInPlace(state: ExperimentState, event: JournalEvent): 
       trial.stoppedBy = undefined;
       trial.restore = event.restore;
       trial.pid = event.pid;
+      trial.startIteration = event.iteration;
+      trial.handle = undefined;
+      break;
+    case "handle":
+      trial.handle = event.handle;
       break;
     case "result":
       applyResult(state, trial, event.r);
@@ -191,9 +201,10 @@ export function applyEventInPlace(state: ExperimentState, event: JournalEvent): 
       if (event.error !== undefined) trial.error = event.error;
       if (event.stoppedBy !== undefined) trial.stoppedBy = event.stoppedBy;
       trial.pid = undefined;
+      trial.handle = undefined;
       if (event.retry) {
         trial.status = "PENDING";
-        trial.failures++;
+        if (!event.notCounted) trial.failures++;
         break;
       }
       trial.status = event.status;
