@@ -204,6 +204,9 @@ export class SlurmTrial implements RunningTrial {
 
   private deliver(outcomes: readonly TailOutcome[]): void {
     for (const o of outcomes) {
+      // A report proves the program runs, even before the next squeue poll says so: a stop
+      // must then TERM the program, not cancel a job it takes for pending.
+      if (o.kind === "report" && (this.phase === "waiting" || this.phase === "unknown")) this.phase = "running";
       if (o.kind === "report") this.events.onReport(o.message);
       else if (o.kind === "error") this.events.onProtocolError(o.message);
       else this.dropSkippedCheckpoint(o.message.checkpoint);
