@@ -39,7 +39,12 @@ export async function openDashboard(context: vscode.ExtensionContext, expDir: st
 
 /** Call once from activate(): restores dashboards after a window reload. */
 export function registerDashboardSerializer(context: vscode.ExtensionContext): vscode.Disposable {
-  return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+  // For the extension-host tests: what the webview of `expDir` has been sent (it is not in the palette).
+  const testState = vscode.commands.registerCommand("tunelab._dashboardState", (expDir: string): DashboardTestState | undefined => {
+    const d = panels.get(expDir);
+    return d && { ...d.sent };
+  });
+  return vscode.Disposable.from(testState, vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
     deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
       const expDir = (state as DashboardViewState | undefined)?.expDir;
       if (!expDir) {
@@ -50,8 +55,11 @@ export function registerDashboardSerializer(context: vscode.ExtensionContext): v
       new DashboardPanel(context, panel, expDir);
       await Promise.resolve();
     },
-  });
+  }));
 }
+
+/** What `tunelab._dashboardState` answers: how often the webview's script said ready, and the last snapshot's size. */
+export interface DashboardTestState { readies: number; trials: number; points: number }
 
 function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   // Only the bundle may load: nothing else of the extension, the workspace or the experiment dir.
@@ -64,6 +72,7 @@ class DashboardPanel {
   private model: DashboardModel | undefined;
   private ready = false;
   private pendingReveal: string | undefined;
+  readonly sent: DashboardTestState = { readies: 0, trials: 0, points: 0 };
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(context: vscode.ExtensionContext, readonly panel: vscode.WebviewPanel, readonly expDir: string) {
@@ -125,6 +134,7 @@ class DashboardPanel {
       try {
         const snapshot = this.load().snapshot();
         this.ready = true;
+        Object.assign(this.sent, { readies: this.sent.readies + 1, trials: snapshot.trials.length, points: snapshot.packed?.iteration.length ?? 0 });
         void this.post(notification(SnapshotNotification, snapshot));
         if (this.pendingReveal !== undefined) {
           void this.post(notification(RevealTrialNotification, { id: this.pendingReveal }));
