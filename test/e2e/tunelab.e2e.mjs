@@ -166,6 +166,13 @@ await scenario('run tuning, browse, stop', async (s) => {
       if (attempt >= 10) throw e;
     }
   }
+  // When a re-render swallowed the row under the click, the command ran without its row and asks
+  // "Which trial?" (its own fallback): answer it with trial 0, which is still Stop Trial end to end.
+  const picker = page.locator('.quick-input-widget input[placeholder="Which trial?"]');
+  if (await picker.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false)) {
+    await picker.fill('_00000');
+    await page.keyboard.press('Enter');
+  }
   await tree.getByRole('treeitem', { name: /^trial \w+_00000 (terminated|error)/ }).waitFor({ timeout: TIMEOUT });
   mark('trial 0 stopped from its inline action');
 
