@@ -1,0 +1,106 @@
+/**
+ * The runner killed with -9 while its trials run over ssh, then `tunelab resume`: the still-running
+ * remote trials are re-attached through their journaled handles, not started again, and every
+ * result lands in the journal exactly once. Uses the private sshd of
+ * scripts/sshd/start-local-sshd.sh; skipped with a message only when it cannot be started.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { JournalEvent } from "../../src/engine/store/events.ts";
+import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
+import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
+import { BEHAVIOURS, ROOT, experimentDir, journal, runCli, startCli, stateOf, tempStorage, waitFor } from "./helpers.ts";
+
+const ITERS = 30;
+let env: SshTestEnv | undefined;
+let skipReason = "";
+let remoteRoot: string;
+let storage: string;
+
+before(() => {
+  const r = spawnSync("bash", [join(ROOT, "scripts/sshd/start-local-sshd.sh"), "--with-rsync"], { encoding: "utf8", timeout: 300_000 });
+  env = r.status === 0 ? sshTestEnv() : undefined;
+  if (!env) skipReason = `no private sshd could be started (scripts/sshd/start-local-sshd.sh exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" ")}`;
+  // "Remote" is this machine: a distinct workdir, so the sync really copies.
+  remoteRoot = mkdtempSync(join(tmpdir(), "tunelab-ssh-resume-remote-"));
+  storage = tempStorage();
+});
+
+after(() => {
+  rmSync(remoteRoot, { recursive: true, force: true });
+  rmSync(storage, { recursive: true, force: true });
+});
+
+function lines(dir: string): string[] {
+  const text = readFileSync(join(dir, "events.jsonl"), "utf8");
+  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
+}
+
+type Of<T extends JournalEvent["t"]> = Extract<JournalEvent, { t: T }>;
+const of = <T extends JournalEvent["t"]>(events: JournalEvent[], t: T, id?: string): Of<T>[] =>
+  events.filter((e): e is Of<T> => e.t === t && (id === undefined || (e as { id?: string }).id === id));
+
+/** Asks the host itself (over ssh) whether the trial's process is still there. */
+function remoteAlive(h: SshTrialHandle): boolean {
+  const r = spawnSync("ssh", ["-F", env!.config, h.host, `kill -0 ${h.pid}`], { encoding: "utf8", timeout: 30_000 });
+  return r.status === 0;
+}
+
+test("kill -9 of the runner, then resume: remote trials are re-attached, not restarted; each result once", async (t) => {
+  if (!env) return t.skip(skipReason);
+  const overrides = {
+    samples: 2, concurrency: 2,
+    executor: { kind: "ssh", hosts: [{ host: env.host, cpus: 2, workdir: remoteRoot }], sshConfig: env.config },
+    space_extra: { iters: ITERS, sleep: 0.2 },
+  };
+  const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], overrides);
+  let dir = "";
+  await waitFor(() => {
+    try {
+      dir = experimentDir(storage);
+      const events = journal(dir);
+      const ids = of(events, "start").map((s) => s.id);
+      return ids.length === 2 && ids.every((id) => of(events, "handle", id).length === 1 && of(events, "result", id).length >= 3);
+    } catch {
+      return false;
+    }
+  }, "both trials with a journaled handle and 3 results each", 120_000);
+  child.kill("SIGKILL");
+  await done;
+
+  const before = lines(dir);
+  const beforeEvents = journal(dir);
+  const handles = new Map(of(beforeEvents, "handle").map((e) => [e.id, e.handle as SshTrialHandle]));
+  assert.equal(handles.size, 2);
+  for (const [id, h] of handles) {
+    assert.equal(h.kind, "ssh");
+    assert.ok(remoteAlive(h), `${id}'s remote process ${h.pid} on ${h.host} outlived the runner`);
+    assert.ok(of(beforeEvents, "result", id).length < ITERS, `${id} was still mid-run when the runner died`);
+  }
+  assert.deepEqual(stateOf(dir).trials.map((s) => s.status), ["RUNNING", "RUNNING"]);
+
+  const resumed = await runCli(["resume", dir, "--quiet"], overrides);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const after = lines(dir);
+  assert.deepEqual(after.slice(0, before.length), before, "the journal before the crash is a prefix of the final one");
+
+  const events = journal(dir);
+  const state = stateOf(dir);
+  assert.equal(state.trials.length, 2);
+  for (const trial of state.trials) {
+    const id = trial.id;
+    assert.equal(trial.status, "TERMINATED", trial.error);
+    assert.equal(of(events, "end", id).filter((e) => e.status === "TERMINATED").length, 1, `${id} ended TERMINATED once`);
+    assert.equal(of(events, "start", id).length, 1, `${id} was re-attached, not started a second time`);
+    const again = of(events, "handle", id).filter((e) => e.reattached);
+    assert.equal(again.length, 1, `${id} has one handle event with reattached: true`);
+    assert.equal((again[0]!.handle as SshTrialHandle).pid, handles.get(id)!.pid, `${id} re-attached to the same remote process`);
+    const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
+    assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order`);
+    assert.equal(trial.lastResult?.training_iteration, ITERS);
+  }
+});
