@@ -3,7 +3,7 @@
  * stop reaches everything it spawned, its stdout/stderr appended to the trial
  * dir's logs, its reports read from fd 3 and from tagged stdout lines.
  */
-import { createWriteStream, mkdirSync, statSync, existsSync, type WriteStream } from "node:fs";
+import { mkdirSync, existsSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { ReportParser, TaggedStdoutSplitter, type ReportOutcome } from "../trainables/report-parser.ts";
 import { newReportTag, REPORT_FD } from "../trainables/launch.ts";
 import type { RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
+import { endTrialLog, openTrialLog } from "./trial-logs.ts";
 import { OutputTail } from "./output-tail.ts";
 
 export interface LocalTrialOptions {
@@ -45,20 +46,6 @@ export function trialEnv(launch: TrialLaunch, reportTag: string, machineGpus: nu
   return env;
 }
 
-function openLog(path: string, attempt: number | undefined): WriteStream {
-  const log = createWriteStream(path, { flags: "a" });
-  // Retries append to the same log; a separator keeps attempts apart.
-  let size = 0;
-  try {
-    size = statSync(path).size;
-  } catch {
-    // Not there yet: first attempt.
-  }
-  if (size > 0) log.write(`--- attempt ${attempt ?? "(retry)"} at ${new Date().toISOString()} ---\n`);
-  // A full disk must not crash the runner; the trial keeps running without its log.
-  log.on("error", () => undefined);
-  return log;
-}
 
 /** Copies a pipe into a log with backpressure, so a slow disk slows the trial instead of filling memory. */
 function writeWithBackpressure(log: WriteStream, src: Readable, chunk: Buffer): void {
@@ -137,14 +124,14 @@ export class LocalTrial implements RunningTrial {
     let stdoutLog: WriteStream, stderrLog: WriteStream;
     try {
       mkdirSync(launch.trialDir, { recursive: true });
-      stdoutLog = openLog(join(launch.trialDir, "stdout.log"), launch.attempt);
-      stderrLog = openLog(join(launch.trialDir, "stderr.log"), launch.attempt);
+      stdoutLog = openTrialLog(join(launch.trialDir, "stdout.log"), launch.attempt);
+      stderrLog = openTrialLog(join(launch.trialDir, "stderr.log"), launch.attempt);
     } catch (err) {
       return this.fail(`cannot start \`${program}\`: cannot create the trial dir ${launch.trialDir}: ${String(err)}`);
     }
     const tag = launch.env.TUNELAB_REPORT_TAG || newReportTag();
     const exitInfo = await this.spawn(program, tag, stdoutLog, stderrLog);
-    await Promise.all([endLog(stdoutLog), endLog(stderrLog)]);
+    await Promise.all([endTrialLog(stdoutLog), endTrialLog(stderrLog)]);
     this.events.onExit({ ...exitInfo, stderrTail: this.tail.text() });
   }
 
@@ -237,7 +224,3 @@ function startProcess(program: string, args: readonly string[], cwd: string, env
   });
 }
 
-async function endLog(log: WriteStream): Promise<void> {
-  log.end();
-  await finished(log).catch(() => undefined);
-}

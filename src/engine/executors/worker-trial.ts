@@ -4,13 +4,13 @@
  * = SIGTERM then SIGKILL), but the process is a fork of the worker, so its
  * pid is known only once the worker says "started".
  */
-import { createWriteStream, mkdirSync, statSync, type WriteStream } from "node:fs";
+import { mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
 import { newReportTag } from "../trainables/launch.ts";
 import { ReportParser, TaggedStdoutSplitter, type ReportOutcome } from "../trainables/report-parser.ts";
 import type { RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
 import { trialEnv } from "./local-trial.ts";
+import { endTrialLog, openTrialLog } from "./trial-logs.ts";
 import { OutputTail } from "./output-tail.ts";
 import type { PythonWorker, WorkerExit, WorkerSink } from "./python-worker.ts";
 import type { WorkerFrame } from "./worker-frames.ts";
@@ -24,25 +24,7 @@ export interface WorkerTrialOptions {
   release: (worker: PythonWorker) => void;
 }
 
-function openLog(path: string, attempt: number | undefined): WriteStream {
-  const log = createWriteStream(path, { flags: "a" });
-  let size = 0;
-  try {
-    size = statSync(path).size;
-  } catch {
-    // Not there yet: first attempt.
-  }
-  // Retries append to the same log, as with a LocalTrial; a separator keeps attempts apart.
-  if (size > 0) log.write(`--- attempt ${attempt ?? "(retry)"} at ${new Date().toISOString()} ---\n`);
-  log.on("error", () => undefined);
-  return log;
-}
 
-async function endLog(log: WriteStream | undefined): Promise<void> {
-  if (!log) return;
-  log.end();
-  await finished(log).catch(() => undefined);
-}
 
 export class WorkerTrial implements RunningTrial, WorkerSink {
   /** Resolves right after onExit was called. */
@@ -74,8 +56,8 @@ export class WorkerTrial implements RunningTrial, WorkerSink {
     this.splitter = new TaggedStdoutSplitter(this.tag);
     try {
       mkdirSync(launch.trialDir, { recursive: true });
-      this.stdoutLog = openLog(join(launch.trialDir, "stdout.log"), launch.attempt);
-      this.stderrLog = openLog(join(launch.trialDir, "stderr.log"), launch.attempt);
+      this.stdoutLog = openTrialLog(join(launch.trialDir, "stdout.log"), launch.attempt);
+      this.stderrLog = openTrialLog(join(launch.trialDir, "stderr.log"), launch.attempt);
     } catch (err) {
       void this.failSoon(`cannot start trial ${launch.trialId}: cannot create the trial dir ${launch.trialDir}: ${String(err)}`);
       return;
@@ -205,7 +187,7 @@ export class WorkerTrial implements RunningTrial, WorkerSink {
     for (const piece of rest.passthrough) this.stdoutLog?.write(piece);
     this.deliver(rest.outcomes);
     this.worker.resume();
-    await Promise.all([endLog(this.stdoutLog), endLog(this.stderrLog)]);
+    await Promise.all([endTrialLog(this.stdoutLog), endTrialLog(this.stderrLog)]);
     const result: TrialExit = { code: exit.code, signal: exit.signal, stderrTail: this.tail.text() };
     this.opts.release(this.worker);
     this.events.onExit(result);
