@@ -51,6 +51,20 @@ export const CopyTextRequest = new IpcRequest<{ text: string }, ActionResult>("d
 export const ApplyConfigRequest = new IpcRequest<{ trialId: string; target: "pin" | "newFile" }, ActionResult>("dashboard/applyConfig");
 /** Write a tune.config.ts whose space is narrowed around the top-k trials; diff first. */
 export const RefineRequest = new IpcRequest<{ topK: number; widen: number }, ActionResult>("dashboard/refine");
+/**
+ * Sent once, when the first snapshot's charts and table are on the page: what a user would see
+ * (the extension-host tests read it back; the dashboard itself ignores it).
+ */
+export const RenderedNotification = new IpcNotification<RenderedParams>("dashboard/rendered");
+
+export interface RenderedParams {
+  /** The trial the best card names, if any. */
+  bestTrialId: string | undefined;
+  /** Chart canvases holding at least one non-transparent pixel. */
+  canvasesDrawn: number;
+  /** Table rows in the DOM (the table draws only the visible ones). */
+  tableRows: number;
+}
 
 // host → webview
 export const SnapshotNotification = new IpcNotification<DashboardSnapshot>("dashboard/snapshot");

@@ -43,6 +43,7 @@ export class App {
   /** Whether a frame with data has been drawn: the slow views never delay the first one. */
   private painted = false;
   private readonly listeners: ((app: App) => void)[] = [];
+  private readonly slowListeners: ((app: App) => void)[] = [];
 
   constructor(readonly host: HostConnection) {
     this.ui = host.getState<DashboardViewState>() ?? { expDir: "" };
@@ -115,6 +116,11 @@ export class App {
     this.listeners.push(listener);
   }
 
+  /** Called after each redraw of the slow views, i.e. once every view has drawn what it was told. */
+  onSlowRender(listener: (app: App) => void): void {
+    this.slowListeners.push(listener);
+  }
+
   private onSnapshot(s: DashboardSnapshot): void {
     performance.mark("tunelab:snapshot-received");
     this.store.load(s);
@@ -168,6 +174,7 @@ export class App {
       const start = performance.now();
       for (const v of this.slow) v.update(change);
       performance.measure("tunelab:render-slow", { start });
+      for (const l of this.slowListeners) l(this);
     }, wait);
   }
 }

@@ -5,10 +5,12 @@ import "@vscode-elements/elements/dist/vscode-option/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-textfield/index.js";
 import "./dashboard.css";
+import { RenderedNotification } from "../../src/shared/dashboard-protocol.ts";
 import { App } from "./app.ts";
 import { applyThemeDefaults } from "./chart-setup.ts";
 import { h } from "./dom.ts";
 import { HostConnection } from "./host.ts";
+import { renderedState } from "./rendered.ts";
 import { BestCardView } from "./views/best-card.ts";
 import { CurvesView } from "./views/curves.ts";
 import { HeaderView } from "./views/header.ts";
@@ -56,5 +58,12 @@ app.onChange((a) => {
     lastSelected = a.selected;
     if (a.selected) tableView.reveal(a.selected);
   }
+});
+// Once the first snapshot is drawn by every view (the slow ones come last), say what the page shows.
+let reported = false;
+app.onSlowRender((a) => {
+  if (reported || !a.store.info) return;
+  reported = true;
+  a.host.notify(RenderedNotification, renderedState(document));
 });
 app.start();

@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import { basename } from "node:path";
 import {
   ApplyConfigRequest, CopyTextRequest, type DashboardViewState, DeltaNotification, ErrorNotification, type IpcRequest, isNotification, isRequest,
-  notification, ReadyNotification, RefineRequest, RevealTrialNotification, SelectTrialNotification, SnapshotNotification, type WireMessage,
+  notification, ReadyNotification, RefineRequest, RenderedNotification, type RenderedParams, RevealTrialNotification, SelectTrialNotification, SnapshotNotification, type WireMessage,
 } from "../../shared/dashboard-protocol.ts";
 import { DashboardModel } from "../data/dashboard-model.ts";
 import { openExperimentSource, type ExperimentSource } from "../data/experiment-reader.ts";
@@ -58,8 +58,11 @@ export function registerDashboardSerializer(context: vscode.ExtensionContext): v
   }));
 }
 
-/** What `tunelab._dashboardState` answers: how often the webview's script said ready, and the last snapshot's size. */
-export interface DashboardTestState { readies: number; trials: number; points: number }
+/**
+ * What `tunelab._dashboardState` answers: how often the webview's script said ready, the last
+ * snapshot's size, and what the page said it drew of its first snapshot.
+ */
+export interface DashboardTestState { readies: number; trials: number; points: number; rendered?: RenderedParams }
 
 function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   // Only the bundle may load: nothing else of the extension, the workspace or the experiment dir.
@@ -143,6 +146,8 @@ class DashboardPanel {
       } catch (error) {
         void this.post(notification(ErrorNotification, { message: (error as Error).message }));
       }
+    } else if (isNotification(msg, RenderedNotification)) {
+      this.sent.rendered = msg.params;
     } else if (isNotification(msg, SelectTrialNotification)) {
       selection.fire({ expDir: this.expDir, trialId: msg.params.id });
     } else if (isRequest(msg, CopyTextRequest)) {

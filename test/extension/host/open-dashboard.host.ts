@@ -6,9 +6,12 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { TunelabApi } from "../../../src/extension/extension.ts";
 import type { DashboardTestState } from "../../../src/extension/panels/dashboard.ts";
+import { readJournalSync } from "../../../src/engine/store/journal.ts";
+import { replay } from "../../../src/engine/store/state.ts";
 import { EXTENSION_ID, tunelab, waitFor, workspaceDir } from "./helpers.ts";
 
 const DASHBOARD_VIEW_TYPE = "tunelab.dashboard";
@@ -38,6 +41,31 @@ async function pollUntil<T>(check: () => Promise<T | undefined>, ms: number, wha
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The best trial of `dir` straight from its files, not through the dashboard's model: metric and
+ * mode from experiment.json, each trial's best result from the journal; a tie goes to the earlier trial.
+ */
+function bestTrialFromJournal(dir: string): { id: string; value: number; metric: string } {
+  const { metric, mode } = JSON.parse(readFileSync(join(dir, "experiment.json"), "utf8")) as { metric?: string; mode?: "min" | "max" };
+  if (!metric || !mode) throw new Error(`${dir}/experiment.json names no metric and mode`);
+  const { events } = readJournalSync(dir);
+  const bestOf = new Map<string, number>();
+  for (const e of events) {
+    if (e.t !== "result") continue;
+    const v = e.r[metric];
+    if (typeof v !== "number" || Number.isNaN(v)) continue;
+    const prev = bestOf.get(e.id);
+    if (prev === undefined || (mode === "max" ? v > prev : v < prev)) bestOf.set(e.id, v);
+  }
+  let best: { id: string; value: number; metric: string } | undefined;
+  for (const t of replay(events).trials) {
+    const v = bestOf.get(t.id);
+    if (v !== undefined && (!best || (mode === "max" ? v > best.value : v < best.value))) best = { id: t.id, value: v, metric };
+  }
+  if (!best) throw new Error(`no trial of ${dir} reported ${metric}`);
+  return best;
 }
 
 function dashboardTabs(): vscode.Tab[] {
@@ -71,6 +99,15 @@ describe("the dashboard on a real experiment", function () {
     }, 15_000, "the dashboard webview to say ready");
     assert.equal(state.trials, exp.state.trials.length);
     assert.ok(state.points >= exp.state.trials.length, `${state.points} curve points for ${exp.state.trials.length} trials`);
+    // The page drew that snapshot: its best card names the journal's best trial, and the charts have ink.
+    const rendered = await pollUntil(async () => {
+      const st = await vscode.commands.executeCommand<DashboardTestState | undefined>("tunelab._dashboardState", dir);
+      return st?.rendered;
+    }, 15_000, "the dashboard webview to say it drew its first snapshot");
+    const best = bestTrialFromJournal(dir);
+    assert.equal(rendered.bestTrialId, best.id, `best by ${best.metric} is ${best.id} (${best.value}); the card shows ${rendered.bestTrialId}`);
+    assert.ok(rendered.canvasesDrawn >= 2, `${rendered.canvasesDrawn} chart canvases drew`);
+    assert.equal(rendered.tableRows, exp.state.trials.length, "one table row per trial");
 
     // A second open of the same experiment reveals the panel rather than opening another.
     await vscode.commands.executeCommand("tunelab.openDashboard", dir);
