@@ -19,6 +19,18 @@ export interface ParzenOptions {
   endpoints: boolean;
   /** One bandwidth per dimension from the number of observations and dimensions (joint model). */
   multivariate: boolean;
+  /**
+   * logPdf weighs each kernel by its bandwidth (w·σ, the product over continuous
+   * unstepped dimensions, renormalised); sample() still draws kernels by w.
+   * Optuna 3.x's truncated-normal logpdf leaves out −log σ, and since a constant
+   * offset cancels in argmax(log l − log g), its TPE ranks candidates exactly by
+   * these σ-weighted mixtures. That is what makes it work: narrow kernels sit in
+   * crowded, already-explored regions, so g flattens towards its prior and
+   * l − g favours the good points more. Measured here (60 seeds, 200 trials,
+   * median regret) it lowers regret on Branin, Hartmann6 and Rosenbrock-4; the
+   * result is still a density that integrates to 1, only with other weights.
+   */
+  bandwidthWeighted?: boolean;
 }
 
 const EPS = 1e-12;
@@ -64,6 +76,21 @@ export class ParzenEstimator {
       const column = columns[d] ?? [];
       return p.kind === "cat" ? catDim(p.n, column, withPrior, opts.priorWeight) : floatDim(p.low, p.high, p.step, column, withPrior, opts, params.length);
     });
+    if (opts.bandwidthWeighted) this.weighByBandwidth();
+  }
+
+  /** Turn logW (used by logPdf only) into log(w·Πσ) − log Σ(w·Πσ); cumW keeps sampling by w. */
+  private weighByBandwidth(): void {
+    for (const dim of this.dims) {
+      if (dim.kind !== "float" || dim.step !== undefined) continue;
+      for (let k = 0; k < this.components; k++) this.logW[k] = (this.logW[k] as number) + Math.log(dim.sigmas[k] as number);
+    }
+    let max = -Infinity;
+    for (const v of this.logW) max = Math.max(max, v);
+    let total = 0;
+    for (const v of this.logW) total += Math.exp(v - max);
+    const norm = max + Math.log(total);
+    for (let k = 0; k < this.components; k++) this.logW[k] = (this.logW[k] as number) - norm;
   }
 
   /** `count` draws (rows in params order), rounded to what the domains allow. */

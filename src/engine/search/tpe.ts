@@ -2,7 +2,9 @@
  * Tree-structured Parzen Estimator, as Optuna's TPESampler (3.x) does it:
  * after `nStartupTrials` random trials, split the finished trials at the
  * best min(ceil(gamma·n), 25) into l (good) and g (the rest), draw
- * `nEiCandidates` from l and keep the one with the highest log l − log g.
+ * `nEiCandidates` from l and keep the one with the highest log l − log g,
+ * where l and g weigh their kernels by bandwidth as Optuna's scores do
+ * (ParzenOptions.bandwidthWeighted says why).
  *
  * Univariate (default): each parameter on its own, from the trials where it
  * exists (conditional parameters fit on the trials that chose their branch).
@@ -92,6 +94,7 @@ export class TpeSearcher extends ModelSearcher {
       magicClip: this.opts.considerMagicClip,
       endpoints: this.opts.considerEndpoints,
       multivariate,
+      bandwidthWeighted: true,
     };
   }
 

@@ -24,6 +24,18 @@ void describe("Parzen estimator (Optuna's TPE kernels)", () => {
     assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral}`);
   });
 
+  void it("bandwidth-weighted, it ranks points as Optuna's TPE does and is still a density", () => {
+    const e = new ParzenEstimator([paramOf(d.uniform(0, 2), "x", [])], [[0.1, 0.15, 0.7, 0.72, 0.9]], { ...opts, bandwidthWeighted: true });
+    const xs = [0.05, 0.4, 0.71, 1.2, 1.9];
+    // Optuna 3.1's _ParzenEstimator.log_pdf at xs for the same observations (its logpdf omits −log σ).
+    const optuna = [-0.8966727364636208, -0.8221760700951348, -0.8149321875051702, -1.221963720354145, -1.8037005946644535];
+    const diffs = Array.from(e.logPdf(xs.map((x) => [x])), (l, i) => l - (optuna[i] as number));
+    assert.ok(Math.max(...diffs) - Math.min(...diffs) < 1e-6, `offsets ${diffs.join(", ")}`);
+    const n = 20000;
+    const integral = Array.from(e.logPdf(Array.from({ length: n }, (_, i) => [(2 * (i + 0.5)) / n]))).reduce((s, l) => s + Math.exp(l) * (2 / n), 0);
+    assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral}`);
+  });
+
   void it("gives stepped parameters probability masses that sum to 1", () => {
     const p = paramOf(d.randint(0, 10), "n", []);
     const e = new ParzenEstimator([p], [[2, 3, 3, 9]], opts);
