@@ -4,8 +4,8 @@
  * Floats get truncated normals on [low, high] whose widths are the distance to
  * the neighbours (univariate) or Scott-like 0.2·n^(-1/(d+4))·range (multivariate),
  * clipped to [range/min(100, 1+kernels), range] (the "magic clip"); stepped floats
- * get the probability mass of their step; categoricals put 1 + w/k on the
- * observed category and w/k on the others (w = prior weight).
+ * get the probability mass of their step; categoricals put 1 + w/m on the
+ * observed category and w/m on the others (w = prior weight, m = kernels).
  */
 import type { Rng } from "../random.ts";
 import { decodeFloat, encodeFloat, normalCdf, normalQuantile, type Param } from "./params.ts";
@@ -179,10 +179,13 @@ function truncNormal(rng: Rng, mu: number, sigma: number, low: number, high: num
 }
 
 function catDim(n: number, column: readonly number[], withPrior: boolean, priorWeight: number): CatDim {
-  const cats = new Int32Array(column.length + (withPrior ? 1 : 0)).fill(-1);
+  const kernels = column.length + (withPrior ? 1 : 0);
+  const cats = new Int32Array(kernels).fill(-1);
   column.forEach((c, i) => { cats[i] = c; });
-  const other = priorWeight / n;
-  const norm = 1 + priorWeight;
+  // Optuna's share: w/(number of kernels) on every category, so kernels sharpen as
+  // observations accumulate (a fixed w/k kept them as diffuse at trial 200 as at 10).
+  const other = priorWeight / kernels;
+  const norm = 1 + n * other;
   return { kind: "cat", n, cats, logOwn: Math.log((1 + other) / norm), logOther: Math.log(Math.max(other / norm, EPS)) };
 }
 

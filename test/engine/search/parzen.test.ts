@@ -54,11 +54,14 @@ void describe("Parzen estimator (Optuna's TPE kernels)", () => {
     }
   });
 
-  void it("categorical kernels put 1 + w/k on the observed category (mixture sums to 1)", () => {
+  void it("categorical kernels put 1 + w/m on the observed category, m kernels (Optuna's masses, summing to 1)", () => {
     const e = new ParzenEstimator([paramOf(d.choice(["a", "b", "c"]), "c", [])], [[0, 0, 2]], opts);
     const p = Array.from(e.logPdf([[0], [1], [2]])).map(Math.exp);
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9);
     assert.ok((p[0] as number) > (p[2] as number) && (p[2] as number) > (p[1] as number));
+    // Optuna 3.1's _ParzenEstimator.log_pdf for the same observations.
+    const optuna = [-0.7419373447293773, -1.6582280766035324, -1.0986122886681098];
+    p.forEach((v, i) => assert.ok(Math.abs(Math.log(v) - (optuna[i] as number)) < 1e-9, `category ${i}: ${Math.log(v)}`));
   });
 
   void it("weights are flat for 25 newest and a ramp before; gamma is Optuna's min(ceil(0.1 n), 25)", () => {
