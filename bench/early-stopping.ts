@@ -54,8 +54,6 @@ async function runOne(name: string, spec: SchedulerSpec, storage: string): Promi
     },
     metric: "val_acc", mode: "max", samples: SAMPLES, concurrency: CONCURRENCY,
     stop: { training_iteration: EPOCHS }, scheduler: spec, storage, seed: 7,
-    // Fresh processes: Tuner.fit() with warm workers does not settle yet (see the report of this bench).
-    reuseWorkers: false,
   };
   const start = performance.now();
   const grid = await new Tuner(config, { baseDir: resolve(".") }).fit();

@@ -34,8 +34,6 @@ function config(name: string, scheduler: SchedulerSpec, seed: number, samples = 
     space: { lr: loguniform(1e-4, 1e-1), seed: 0, steps: STEPS },
     metric: "mean_accuracy", mode: "max", samples, concurrency: CONCURRENCY,
     stop: { training_iteration: STEPS }, scheduler, storage, seed,
-    // Fresh processes: Tuner.fit() with warm workers does not settle yet (see the report of this bench).
-    reuseWorkers: false,
   };
 }
 
