@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ControlClient, ControlError } from "../../src/engine/control/client.ts";
 import type { StreamEvent } from "../../src/engine/control/client.ts";
-import { BEHAVIOURS, experimentDir, journal, runCli, startCli, stateOf, tempStorage, waitFor } from "./helpers.ts";
+import { BEHAVIOURS, journal, runCli, startCli, stateOf, tempStorage, waitFor, waitForExperiment } from "./helpers.ts";
 
 describe("control API with a real runner", () => {
   it("lists, adds, pauses, resumes and stops trials, streams events, then stops the experiment", async () => {
@@ -13,15 +13,8 @@ describe("control API with a real runner", () => {
     const { done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
       samples: 2, concurrency: 3, executor: { kind: "local", cpus: 8 }, space_extra: { iters: 400, sleep: 0.05, ckpt_every: 2 },
     });
-    let dir = "";
-    await waitFor(() => {
-      try {
-        dir = experimentDir(storage);
-        return existsSync(join(dir, "control.json")) && journal(dir).some((e) => e.t === "checkpoint");
-      } catch {
-        return false;
-      }
-    }, "control.json and a first checkpoint");
+    const dir = await waitForExperiment(storage,
+      (events, d) => existsSync(join(d, "control.json")) && events.some((e) => e.t === "checkpoint"), "control.json and a first checkpoint");
     assert.equal(statSync(join(dir, "control.json")).mode & 0o777, 0o600);
     const client = ControlClient.fromExperimentDir(dir);
     const events: StreamEvent[] = [];

@@ -73,3 +73,35 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The journal's complete lines (a torn last line left out), to compare journals before and after a crash. */
+export function journalLines(dir: string): string[] {
+  const text = readFileSync(join(dir, "events.jsonl"), "utf8");
+  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
+}
+
+export type EventOf<T extends JournalEvent["t"]> = Extract<JournalEvent, { t: T }>;
+
+/** The journal events of kind `t`, for trial `id` when given, typed by kind. */
+export function eventsOf<T extends JournalEvent["t"]>(events: readonly JournalEvent[], t: T, id?: string): EventOf<T>[] {
+  return events.filter((e): e is EventOf<T> => e.t === t && (id === undefined || (e as { id?: string }).id === id));
+}
+
+/**
+ * Waits until `storage` holds the experiment a started run creates and `check` is true of its
+ * journal (and dir); resolves with the experiment dir.
+ */
+export async function waitForExperiment(
+  storage: string, check: (events: JournalEvent[], dir: string) => boolean, what: string, timeoutMs?: number,
+): Promise<string> {
+  let dir = "";
+  await waitFor(() => {
+    try {
+      dir = experimentDir(storage);
+      return check(journal(dir), dir);
+    } catch {
+      return false; // no experiment dir or journal yet
+    }
+  }, what, timeoutMs);
+  return dir;
+}

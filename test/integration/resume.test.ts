@@ -1,15 +1,10 @@
 /** Crashes and interruptions of the runner itself: kill -9, Ctrl-C, `tunelab stop`, then resume. */
 import { strict as assert } from "node:assert";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { JournalEvent } from "../../src/engine/store/events.ts";
-import { BEHAVIOURS, experimentDir, isAlive, journal, runCli, startCli, stateOf, tempStorage, waitFor } from "./helpers.ts";
-
-function lines(dir: string): string[] {
-  const text = readFileSync(join(dir, "events.jsonl"), "utf8");
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
-}
+import { BEHAVIOURS, isAlive, journal, journalLines, runCli, startCli, stateOf, tempStorage, waitForExperiment } from "./helpers.ts";
 
 const count = (events: JournalEvent[], pred: (e: JournalEvent) => boolean): number => events.filter(pred).length;
 
@@ -18,19 +13,11 @@ describe("runner crash and resume", () => {
     const storage = tempStorage();
     const overrides = { samples: 4, concurrency: 2, space_extra: { iters: 8, sleep: 0.12, ckpt_every: 2 } };
     const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], overrides);
-    let dir = "";
-    await waitFor(() => {
-      try {
-        dir = experimentDir(storage);
-        const events = journal(dir);
-        return count(events, (e) => e.t === "end") >= 1 && count(events, (e) => e.t === "result") >= 14;
-      } catch {
-        return false;
-      }
-    }, "a finished trial and 14 results");
+    const dir = await waitForExperiment(storage,
+      (events) => count(events, (e) => e.t === "end") >= 1 && count(events, (e) => e.t === "result") >= 14, "a finished trial and 14 results");
     child.kill("SIGKILL");
     await done;
-    const before = lines(dir);
+    const before = journalLines(dir);
     const beforeEvents = journal(dir);
     const finishedBefore = new Set(beforeEvents.flatMap((e) => (e.t === "end" && e.status === "TERMINATED" ? [e.id] : [])));
     const interrupted = stateOf(dir).trials.filter((t) => t.status === "RUNNING");
@@ -39,7 +26,7 @@ describe("runner crash and resume", () => {
     const resumed = await runCli(["resume", dir, "--quiet"], overrides);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.doesNotMatch(resumed.stderr, /config changed/);
-    const after = lines(dir);
+    const after = journalLines(dir);
     assert.deepEqual(after.slice(0, before.length), before, "the journal before the crash is kept as it was");
     const events = journal(dir);
     const state = stateOf(dir);
@@ -64,15 +51,7 @@ describe("runner crash and resume", () => {
     const storage = tempStorage();
     const overrides = { samples: 2, concurrency: 2, space_extra: { iters: 40, sleep: 0.1, ckpt_every: 3 } };
     const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage], overrides);
-    let dir = "";
-    await waitFor(() => {
-      try {
-        dir = experimentDir(storage);
-        return count(journal(dir), (e) => e.t === "result") >= 4;
-      } catch {
-        return false;
-      }
-    }, "4 results");
+    const dir = await waitForExperiment(storage, (events) => count(events, (e) => e.t === "result") >= 4, "4 results");
     child.kill("SIGINT");
     const run = await done;
     assert.equal(run.code, 4, `exit code 4 means interrupted\n${run.stderr}`);
@@ -99,15 +78,8 @@ describe("runner crash and resume", () => {
     const { done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
       samples: 1, space_extra: { iters: 100, sleep: 0.1 },
     });
-    let dir = "";
-    await waitFor(() => {
-      try {
-        dir = experimentDir(storage);
-        return existsSync(join(dir, "experiment.json")) && count(journal(dir), (e) => e.t === "result") >= 1;
-      } catch {
-        return false;
-      }
-    }, "a first result");
+    const dir = await waitForExperiment(storage,
+      (events, d) => existsSync(join(d, "experiment.json")) && count(events, (e) => e.t === "result") >= 1, "a first result");
     const stop = await runCli(["stop", dir]);
     assert.equal(stop.code, 0, stop.stderr);
     const run = await done;

@@ -12,9 +12,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JournalEvent } from "../../src/engine/store/events.ts";
 import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
-import { BEHAVIOURS, ROOT, experimentDir, journal, startCli, stateOf, tempStorage, waitFor } from "./helpers.ts";
+import { BEHAVIOURS, ROOT, eventsOf, journal, startCli, stateOf, tempStorage, waitForExperiment } from "./helpers.ts";
 
 const ITERS = 40;
 /** Longer than the executor's poll (500 ms) and shorter than its hostLostMs (60 s) and than ssh's
@@ -67,9 +66,7 @@ after(() => {
   rmSync(storage, { recursive: true, force: true });
 });
 
-type Of<T extends JournalEvent["t"]> = Extract<JournalEvent, { t: T }>;
-const of = <T extends JournalEvent["t"]>(events: JournalEvent[], t: T, id?: string): Of<T>[] =>
-  events.filter((e): e is Of<T> => e.t === t && (id === undefined || (e as { id?: string }).id === id));
+const of = eventsOf;
 
 /** Silent drop: the namespace side goes down, so packets vanish (no error comes back). */
 function link(state: "up" | "down"): void {
@@ -91,16 +88,9 @@ test("the link to the ssh host goes down mid-trial and comes back: trials keep r
   const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], overrides);
   let linkDown = false;
   try {
-    let dir = "";
-    await waitFor(() => {
-      try {
-        dir = experimentDir(storage);
-        const events = journal(dir);
-        const ids = of(events, "start").map((s) => s.id);
-        return ids.length === 2 && ids.every((id) => of(events, "result", id).length >= 3);
-      } catch {
-        return false;
-      }
+    const dir = await waitForExperiment(storage, (events) => {
+      const ids = of(events, "start").map((s) => s.id);
+      return ids.length === 2 && ids.every((id) => of(events, "result", id).length >= 3);
     }, "both trials running with 3 results each", 120_000);
 
     link("down");

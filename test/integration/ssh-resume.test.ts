@@ -7,13 +7,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JournalEvent } from "../../src/engine/store/events.ts";
 import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
 import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
-import { BEHAVIOURS, ROOT, experimentDir, journal, runCli, startCli, stateOf, tempStorage, waitFor } from "./helpers.ts";
+import { BEHAVIOURS, ROOT, eventsOf, journal, journalLines, runCli, startCli, stateOf, tempStorage, waitForExperiment } from "./helpers.ts";
 
 const ITERS = 30;
 let env: SshTestEnv | undefined;
@@ -35,14 +34,7 @@ after(() => {
   rmSync(storage, { recursive: true, force: true });
 });
 
-function lines(dir: string): string[] {
-  const text = readFileSync(join(dir, "events.jsonl"), "utf8");
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean);
-}
-
-type Of<T extends JournalEvent["t"]> = Extract<JournalEvent, { t: T }>;
-const of = <T extends JournalEvent["t"]>(events: JournalEvent[], t: T, id?: string): Of<T>[] =>
-  events.filter((e): e is Of<T> => e.t === t && (id === undefined || (e as { id?: string }).id === id));
+const of = eventsOf;
 
 /** Asks the host itself (over ssh) whether the trial's process is still there. */
 function remoteAlive(h: SshTrialHandle): boolean {
@@ -58,21 +50,14 @@ test("kill -9 of the runner, then resume: remote trials are re-attached, not res
     space_extra: { iters: ITERS, sleep: 0.2 },
   };
   const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], overrides);
-  let dir = "";
-  await waitFor(() => {
-    try {
-      dir = experimentDir(storage);
-      const events = journal(dir);
-      const ids = of(events, "start").map((s) => s.id);
-      return ids.length === 2 && ids.every((id) => of(events, "handle", id).length === 1 && of(events, "result", id).length >= 3);
-    } catch {
-      return false;
-    }
+  const dir = await waitForExperiment(storage, (events) => {
+    const ids = of(events, "start").map((s) => s.id);
+    return ids.length === 2 && ids.every((id) => of(events, "handle", id).length === 1 && of(events, "result", id).length >= 3);
   }, "both trials with a journaled handle and 3 results each", 120_000);
   child.kill("SIGKILL");
   await done;
 
-  const before = lines(dir);
+  const before = journalLines(dir);
   const beforeEvents = journal(dir);
   const handles = new Map(of(beforeEvents, "handle").map((e) => [e.id, e.handle as SshTrialHandle]));
   assert.equal(handles.size, 2);
@@ -85,7 +70,7 @@ test("kill -9 of the runner, then resume: remote trials are re-attached, not res
 
   const resumed = await runCli(["resume", dir, "--quiet"], overrides);
   assert.equal(resumed.code, 0, resumed.stderr);
-  const after = lines(dir);
+  const after = journalLines(dir);
   assert.deepEqual(after.slice(0, before.length), before, "the journal before the crash is a prefix of the final one");
 
   const events = journal(dir);
