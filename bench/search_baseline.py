@@ -1,7 +1,7 @@
 """Optuna baselines for bench/search-quality.ts and bench/search-latency.ts (Debian's python3-optuna).
 
   search_baseline.py quality FUNCTION SEEDS TRIALS   -> {"function", "best": [best value per seed]}
-  search_baseline.py latency DIMS COMPLETED REPEATS  -> {"dims", "completed", "ms_per_suggestion"}
+  search_baseline.py latency DIMS COMPLETED REPEATS [WARMUP]  -> {"dims", "completed", "ms_per_suggestion"}
 """
 import json
 import math
@@ -79,7 +79,7 @@ def quality(name, seeds, trials, multivariate):
     return {"function": name, "best": best}
 
 
-def latency(dims, completed, repeats):
+def latency(dims, completed, repeats, warmup=0):
     rng = np.random.default_rng(0)
     dists = {f"x{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(dims)}
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
@@ -87,13 +87,19 @@ def latency(dims, completed, repeats):
         optuna.trial.create_trial(params={k: float(rng.random()) for k in dists}, distributions=dists, value=float(rng.random()))
         for _ in range(completed)
     ])
-    start = time.perf_counter()
-    for _ in range(repeats):
+
+    def suggest():
         trial = study.ask()
         for k in dists:
             trial.suggest_float(k, 0.0, 1.0)
         # Finished as failed so the model keeps exactly `completed` trials.
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
+
+    for _ in range(warmup):
+        suggest()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        suggest()
     elapsed = time.perf_counter() - start
     return {"dims": dims, "completed": completed, "ms_per_suggestion": elapsed * 1000 / repeats}
 
@@ -103,6 +109,6 @@ if __name__ == "__main__":
     if kind == "quality":
         print(json.dumps(quality(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), len(sys.argv) > 5 and sys.argv[5] == "multivariate")))
     elif kind == "latency":
-        print(json.dumps(latency(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
+        print(json.dumps(latency(*(int(a) for a in sys.argv[2:6]))))
     else:
         sys.exit(f"unknown baseline kind {kind!r}: use quality or latency")

@@ -56,9 +56,16 @@ export class TpeSearcher extends ModelSearcher {
     const finished = observed.filter((o) => o.loss !== Infinity).length;
     if (finished < this.opts.nStartupTrials) return buildConfig(this.space, randomChooser(this.rng), this.rng);
     const joint = this.opts.multivariate ? this.jointSample(observed) : new Map<string, number>();
+    // Parameters every observed trial has share one split.
+    let shared: [Scored[], Scored[]] | undefined;
+    const univariate = (p: Param): number => {
+      const present = observed.filter((s) => s.record.obs[p.key] !== undefined);
+      const [good, rest] = present.length === observed.length ? (shared ??= this.split(observed)) : this.split(present);
+      return this.best([p], good, rest, false)[0] as number;
+    };
     const chooser: ParamChooser = {
-      float: (p) => joint.get(p.key) ?? this.univariate(p, observed),
-      cat: (p) => joint.get(p.key) ?? this.univariate(p, observed),
+      float: (p) => joint.get(p.key) ?? univariate(p),
+      cat: (p) => joint.get(p.key) ?? univariate(p),
     };
     return buildConfig(this.space, chooser, this.rng);
   }
@@ -73,17 +80,24 @@ export class TpeSearcher extends ModelSearcher {
     return out;
   }
 
-  /** Split into (good, rest), each kept in trial order so the age ramp of the weights applies. */
+  /**
+   * Split into (good, rest), each kept in trial order so the age ramp of the
+   * weights applies: good is the k lowest losses, ties going to the older trial.
+   * The k-th loss comes from a native numeric sort (a comparator sort was a tenth
+   * of the suggestion time at 1,000 trials).
+   */
   private split(items: Scored[]): [Scored[], Scored[]] {
     const k = nBelow(items.length, this.opts.gamma);
-    const losses = Float64Array.from(items, (s) => s.loss);
-    // Items arrive in trial order, so index order breaks ties by age.
-    const byLoss = Uint32Array.from(losses.keys()).sort((a, b) => (losses[a] as number) - (losses[b] as number) || a - b);
-    const good = new Uint8Array(items.length);
-    for (let i = 0; i < k; i++) good[byLoss[i] as number] = 1;
+    const sorted = Float64Array.from(items, (s) => s.loss).sort();
+    const cut = k > 0 ? (sorted[k - 1] as number) : -Infinity;
+    let ties = 0;
+    for (let i = 0; i < k; i++) if (sorted[i] === cut) ties++;
     const below: Scored[] = [];
     const above: Scored[] = [];
-    items.forEach((s, i) => (good[i] ? below : above).push(s));
+    for (const s of items) {
+      if (s.loss < cut || (s.loss === cut && ties-- > 0)) below.push(s);
+      else above.push(s);
+    }
     return [below, above];
   }
 
@@ -116,12 +130,6 @@ export class TpeSearcher extends ModelSearcher {
       }
     });
     return candidates[bestIndex] as number[];
-  }
-
-  private univariate(p: Param, observed: Scored[]): number {
-    const present = observed.filter((s) => s.record.obs[p.key] !== undefined);
-    const [good, rest] = this.split(present);
-    return this.best([p], good, rest, false)[0] as number;
   }
 
   private jointSample(observed: Scored[]): Map<string, number> {
