@@ -6,12 +6,14 @@
  * suggest → evaluate in-process → onTrialComplete.
  *
  *   node --import tsx bench/search-quality.ts [--seeds 20] [--trials 200] [--gp-seeds N] [--only branin,levy10]
+ *     [--searchers tpe,optuna]   (of random, tpe, tpe-multivariate, gp-bo, optuna, optuna-multivariate; default all)
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { SearchSpec } from "../src/engine/config.ts";
+import { createRng } from "../src/engine/random.ts";
 import { bayesopt, createSearcher, randomSearch, tpe } from "../src/engine/search/index.ts";
 import { FUNCTIONS, pointOf, spaceOf, type TestFunction } from "./search-functions.ts";
 
@@ -23,14 +25,16 @@ const SEEDS = Number(arg("seeds", "20"));
 const TRIALS = Number(arg("trials", "200"));
 const GP_SEEDS = Number(arg("gp-seeds", String(SEEDS)));
 const ONLY = arg("only", "").split(",").filter(Boolean);
+const SEARCHERS = arg("searchers", "").split(",").filter(Boolean);
+const wanted = (name: string): boolean => SEARCHERS.length === 0 || SEARCHERS.includes(name);
 const functions = FUNCTIONS.filter((f) => ONLY.length === 0 || ONLY.includes(f.name));
 
-const ours: Record<string, SearchSpec> = {
+const ours = Object.fromEntries(Object.entries({
   random: randomSearch(),
   tpe: tpe(),
   "tpe-multivariate": tpe({ multivariate: true }),
   "gp-bo": bayesopt(),
-};
+} satisfies Record<string, SearchSpec>).filter(([name]) => wanted(name)));
 
 function run(fn: TestFunction, spec: SearchSpec, seed: number): number {
   const searcher = createSearcher(spec);
@@ -64,26 +68,44 @@ async function optuna(fn: TestFunction, multivariate: boolean): Promise<number[]
 }
 
 // Optuna runs in child processes (the other core) while our searchers run here.
-const baselines = functions.map((fn) => ({ fn, uni: optuna(fn, false), multi: optuna(fn, true) }));
+const skipped = Promise.resolve(undefined);
+const baselines = functions.map((fn) => ({
+  fn,
+  uni: wanted("optuna") ? optuna(fn, false) : skipped,
+  multi: wanted("optuna-multivariate") ? optuna(fn, true) : skipped,
+}));
 const rows: Record<string, Record<string, number | null>> = {};
+const perSeed: Record<string, Record<string, number[]>> = {};
 const started = performance.now();
 for (const { fn, uni, multi } of baselines) {
   const row: Record<string, number | null> = {};
+  const regrets: Record<string, number[]> = {};
   for (const [name, spec] of Object.entries(ours)) {
     const seeds = name === "gp-bo" ? GP_SEEDS : SEEDS;
     const t0 = performance.now();
-    row[name] = median(Array.from({ length: seeds }, (_, s) => run(fn, spec, s)));
+    regrets[name] = Array.from({ length: seeds }, (_, s) => run(fn, spec, s));
     row[`${name} ms/trial`] = (performance.now() - t0) / (seeds * TRIALS);
   }
   const [u, m] = await Promise.all([uni, multi]);
-  row.optuna = u ? median(u) : null;
-  row["optuna-multivariate"] = m ? median(m) : null;
+  if (u) regrets.optuna = u;
+  if (m) regrets["optuna-multivariate"] = m;
+  for (const [name, xs] of Object.entries(regrets)) row[name] = median(xs);
   rows[fn.name] = row;
-  const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
-    a == null || b == null ? "n/a" : b === 0 ? (a === 0 ? "1.00" : "inf") : (a / b).toFixed(2);
-  console.log(`${fn.name.padEnd(13)} random ${fmt(row.random)}  tpe ${fmt(row.tpe)}  tpe-mv ${fmt(row["tpe-multivariate"])}  gp-bo ${fmt(row["gp-bo"])}  `
-    + `optuna ${fmt(row.optuna)}  optuna-mv ${fmt(row["optuna-multivariate"])}  | tpe/optuna ${ratio(row.tpe, row.optuna)}  `
-    + `tpe-mv/optuna ${ratio(row["tpe-multivariate"], row.optuna)}  tpe-mv/optuna-mv ${ratio(row["tpe-multivariate"], row["optuna-multivariate"])}  gp-bo/optuna ${ratio(row["gp-bo"], row.optuna)}`);
+  perSeed[fn.name] = regrets;
+  const shown = ["random", "tpe", "tpe-multivariate", "gp-bo", "optuna", "optuna-multivariate"].filter((n) => regrets[n]);
+  const ratios = [["tpe", "optuna"], ["tpe-multivariate", "optuna"], ["tpe-multivariate", "optuna-multivariate"], ["gp-bo", "optuna"]]
+    .filter(([a, b]) => regrets[a as string] && regrets[b as string])
+    .map(([a, b]) => `${a}/${b} ${ratioWithInterval(regrets[a as string] as number[], regrets[b as string] as number[])}`);
+  console.log(`${fn.name.padEnd(13)} ${shown.map((n) => `${n} ${fmt(row[n])}`).join("  ")}  | ${ratios.join("  ")}`);
+}
+
+/** The ratio of medians with a 90% bootstrap interval over seeds (seeded, so reruns print the same interval). */
+function ratioWithInterval(a: number[], b: number[]): string {
+  const r = (x: number, y: number): number => (y === 0 ? (x === 0 ? 1 : Infinity) : x / y);
+  const rng = createRng(12345);
+  const draw = (xs: number[]): number[] => xs.map(() => xs[rng.int(0, xs.length)] as number);
+  const boot = Array.from({ length: 2000 }, () => r(median(draw(a)), median(draw(b)))).sort((x, y) => x - y);
+  return `${r(median(a), median(b)).toFixed(2)} [${(boot[100] as number).toFixed(2)}, ${(boot[1899] as number).toFixed(2)}]`;
 }
 
 function fmt(v: number | null | undefined): string {
@@ -93,4 +115,4 @@ function fmt(v: number | null | undefined): string {
 console.log(`median regret over ${SEEDS} seeds (gp-bo ${GP_SEEDS}), ${TRIALS} trials; ${((performance.now() - started) / 1000).toFixed(0)} s`);
 const out = join(import.meta.dirname, "results");
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "search-quality.json"), `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, gpSeeds: GP_SEEDS, trials: TRIALS, medianRegret: rows }, null, 2)}\n`);
+writeFileSync(join(out, "search-quality.json"), `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, gpSeeds: GP_SEEDS, trials: TRIALS, medianRegret: rows, regretPerSeed: perSeed }, null, 2)}\n`);
