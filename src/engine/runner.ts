@@ -69,6 +69,12 @@ export class Runner {
   private readonly active = new Set<Trial>();
   private readonly waiting = new Set<Trial>();
   private readonly byId = new Map<string, Trial>();
+  /**
+   * Per trial, the last training_iteration journaled before its process failed or was lost: the
+   * retry resumes from an older checkpoint (or from scratch) and reports those iterations again.
+   * They were acknowledged once, so they are dropped (a checkpoint among them is kept).
+   */
+  private readonly replayUntil = new Map<Trial, number>();
   private readonly callbacks: RunnerCallbacks[];
   private schedulerSavedAt = 0;
   private searcherSavedAt = 0;
@@ -146,6 +152,7 @@ export class Runner {
       const reattached = this.reattachTrials(previous);
       for (const leftover of previous.trials) {
         if (leftover.status === "RUNNING" && leftover.pid && !reattached.has(leftover.id)) killLeftoverTrial(leftover.pid, leftover.id);
+        if (leftover.status === "RUNNING" && !reattached.has(leftover.id)) this.noteReplay(this.byId.get(leftover.id));
       }
     } else {
       this.log({
@@ -436,6 +443,11 @@ export class Runner {
       if (trial.stopRequest.status === "PAUSED" || !message.checkpoint || trial.finalReportTaken) return;
       trial.finalReportTaken = true;
     }
+    const replayed = this.replayUntil.get(trial);
+    if (replayed !== undefined) {
+      if (trial.iteration < replayed) return this.skipReplayed(trial, message);
+      this.replayUntil.delete(trial);
+    }
     const result = completeResult(trial, message.result, this.clock.now(), trial.handle?.pid);
     // The checkpoint is kept first, so a scheduler deciding on this result (PBT) sees it.
     if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, result);
@@ -453,6 +465,20 @@ export class Runner {
     else this.applyDecision(trial, decision, "the scheduler");
     this.saveSchedulerState(decision !== "CONTINUE");
     this.drainSchedulerActions();
+  }
+
+  /** A retry's report of an iteration already journaled: only the counters and a checkpoint move. */
+  private skipReplayed(trial: Trial, message: ReportMessage): void {
+    trial.iteration += 1;
+    trial.iterationsSinceRestore += 1;
+    trial.lastReportMs = this.clock.now();
+    if (message.checkpoint) this.saveCheckpoint(trial, message.checkpoint, message.result as Result);
+  }
+
+  /** The trial restarts from its checkpoint after a failure: what it reports up to its last journaled iteration is a replay. */
+  private noteReplay(trial: Trial | undefined): void {
+    const last = trial?.lastResult?.training_iteration;
+    if (trial && typeof last === "number") this.replayUntil.set(trial, Math.max(last, this.replayUntil.get(trial) ?? 0));
   }
 
   /** Carries out a scheduler's decision about `trial`, whatever state it is in. */
@@ -486,6 +512,7 @@ export class Runner {
       return;
     }
     const { expDir } = this.opts;
+    this.replayUntil.delete(trial); // a new config: what it reports from the donor's iteration on is new
     const donor = this.byId.get(change.donorId);
     let copied: { iteration: number; path: string } | undefined;
     if (donor && donor !== trial) {
@@ -627,7 +654,9 @@ export class Runner {
       trial.error = error;
       this.log({ t: "end", ts: Date.now(), id: trial.id, status: "ERROR", error, ...(retry ? { retry: true } : {}), ...(notCounted ? { notCounted } : {}) });
       trial.pendingChange = undefined;
-      if (!retry) {
+      if (retry) this.noteReplay(trial);
+      else {
+        this.replayUntil.delete(trial);
         this.scheduler.onTrialError(trial);
         this.searcher.onTrialComplete(trial.id, trial.lastResult, true);
       }

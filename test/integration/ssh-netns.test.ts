@@ -9,11 +9,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
-import { BEHAVIOURS, ROOT, eventsOf, journal, startCli, stateOf, tempStorage, waitForExperiment } from "./helpers.ts";
+import { dirname, join } from "node:path";
+import { SshExecutor } from "../../src/engine/executors/ssh.ts";
+import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
+import { sshTestEnv, twoHostConfig, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
+import { BEHAVIOURS, ROOT, eventsOf, isAlive, journal, startCli, stateOf, tempStorage, waitFor, waitForExperiment } from "./helpers.ts";
 
 const ITERS = 40;
 /** Longer than the executor's poll (500 ms) and shorter than its hostLostMs (60 s) and than ssh's
@@ -121,5 +123,91 @@ test("the link to the ssh host goes down mid-trial and comes back: trials keep r
   } finally {
     if (linkDown) link("up");
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
+/** How long the executor waits for an answer before it declares a host lost, in the host-lost case. */
+const HOST_LOST_MS = 4_000;
+
+test("an ssh host lost for longer than hostLostMs: its trials are retried on the other host from their checkpoints, not counted as failures, each iteration once; the abandoned processes are killed when it answers again", { timeout: 300_000 }, async (t) => {
+  if (!env) return t.skip(skipReason);
+  const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
+  const local = loopback.status === 0 ? sshTestEnv() : undefined;
+  if (!local) return t.skip(`no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`);
+  const two = twoHostConfig(remoteRoot, { lost: env, spare: local });
+  const { Runner } = await import("../../src/engine/runner.ts");
+  const { checkConfig, createRun } = await import("../../src/engine/experiment.ts");
+  const { uniform } = await import("../../src/engine/space/domains.ts");
+  const configPath = BEHAVIOURS;
+  const hosts = [{ host: two.lost, cpus: 2, workdir: join(remoteRoot, "lost") }, { host: two.spare, cpus: 3, workdir: join(remoteRoot, "spare") }];
+  const prepared = createRun(await checkConfig({
+    name: "hostlost", trainable: { python: "trainables:counter" }, metric: "score", mode: "max",
+    samples: 3, concurrency: 3, seed: 3, maxFailures: 0, storage,
+    space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
+    executor: { kind: "ssh", hosts, sshConfig: two.config },
+  }, configPath));
+  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS });
+  const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
+  const dir = prepared.expDir;
+  const run = runner.run();
+  const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
+  let linkDown = false;
+  try {
+    // Both trials on the lost host have a checkpoint (iteration 4) before the cut.
+    await waitFor(() => {
+      const onLost = handles().filter((h) => h.host === two.lost);
+      return onLost.length === 2 && handles().length === 3 && of(journal(dir), "result").filter((r) => onLost.some((h) => h.dir.includes(r.id))).length >= 10
+        && of(journal(dir), "checkpoint").filter((c) => onLost.some((h) => h.dir.includes(c.id))).length >= 2;
+    }, "two trials on the netns host with a checkpoint each, one on the loopback host", 120_000);
+    const abandoned = handles().filter((h) => h.host === two.lost);
+    const lostIds = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+    link("down");
+    linkDown = true;
+    const cutAt = Date.now();
+    await waitFor(() => lostIds.every((id) => of(journal(dir), "start", id).length === 2 && handles(id).length === 2), "both trials of the lost host restarted on the other host", 60_000);
+    const lostAfterMs = Date.now() - cutAt;
+    const resultsBeforeRetry = new Map(lostIds.map((id) => [id, of(journal(dir), "result", id).length]));
+    link("up");
+    linkDown = false;
+    // The executor's probe gets through again and kills what it gave up there.
+    await waitFor(() => abandoned.every((h) => !isAlive(h.pid)), "the abandoned trial processes on the netns host killed", 60_000);
+
+    const summary = await run;
+    assert.equal(summary.outcome, "completed", summary.message);
+    const events = journal(dir);
+    const state = stateOf(dir);
+    assert.equal(state.trials.length, 3);
+    for (const trial of state.trials) {
+      const id = trial.id;
+      assert.equal(trial.status, "TERMINATED", trial.error);
+      assert.equal(trial.failures, 0, `${id}: losing the host is not counted against maxFailures`);
+      const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
+      assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order (journal)`);
+      const file = readFileSync(join(dir, id, "result.json"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { training_iteration: number }).training_iteration);
+      assert.deepEqual(file, iterations, `${id}: result.json holds each iteration once`);
+      if (!lostIds.includes(id)) {
+        assert.equal(of(events, "start", id).length, 1, `${id} ran on the loopback host once`);
+        continue;
+      }
+      const [first, second] = of(events, "start", id);
+      const ends = of(events, "end", id);
+      assert.equal(ends[0]!.status, "ERROR");
+      assert.equal(ends[0]!.retry, true);
+      assert.equal(ends[0]!.notCounted, true);
+      assert.match(ends[0]!.error ?? "", new RegExp(`ssh host ${two.lost} has not answered`));
+      assert.equal(first!.attempt, 1);
+      assert.ok(second!.restore?.includes("checkpoint_"), `${id} restarted from its checkpoint, got ${second!.restore}`);
+      assert.equal(handles(id)[1]!.host, two.spare, `${id} moved to the other host`);
+      assert.match(String(state.trials.find((x) => x.id === id)!.lastResult?.restored_from), /restore$/);
+      // The abandoned process went on reporting during the outage; none of that was counted.
+      const remote = readFileSync(join(abandoned.find((h) => h.dir.includes(id))!.dir, "report.jsonl"), "utf8").trim().split("\n").length;
+      assert.ok(remote > resultsBeforeRetry.get(id)!, `${id}: the abandoned process reported ${remote} lines, the runner took ${resultsBeforeRetry.get(id)}`);
+    }
+    t.diagnostic(`host declared lost and trials restarted ${lostAfterMs} ms after the cut (hostLostMs ${HOST_LOST_MS})`);
+  } finally {
+    if (linkDown) link("up");
+    runner.stop("test ended", "stopped", false);
+    await run.catch(() => undefined);
+    await executor.close(0);
   }
 });

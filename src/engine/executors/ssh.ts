@@ -41,10 +41,15 @@ interface Host {
   workdir: string;
   ready: Promise<void> | undefined;
   trials: Map<string, { trial: SshTrial; grant: Grant; resources: TrialResources }>;
-  failingSince: number | undefined;
+  /** When the oldest unanswered poll was sent; undefined while the host answers. */
+  waitingSince: number | undefined;
   lastError: string;
+  /** Lost: no trials go there until a probe gets an answer again. */
   down: boolean;
   polling: boolean;
+  probing: boolean;
+  /** Trials given up when the host was lost; killed once it answers, so their late results never count. */
+  abandoned: SshTrialHandle[];
 }
 
 interface Pending {
@@ -71,7 +76,7 @@ export class SshExecutor implements Executor {
       }),
       pool: new ResourcePool(spec.cpus, spec.gpus ?? 0),
       workdir: spec.workdir ?? "~/tunelab",
-      ready: undefined, trials: new Map(), failingSince: undefined, lastError: "", down: false, polling: false,
+      ready: undefined, trials: new Map(), waitingSince: undefined, lastError: "", down: false, polling: false, probing: false, abandoned: [],
     }));
   }
 
@@ -146,6 +151,8 @@ export class SshExecutor implements Executor {
     for (const p of this.pending.splice(0)) p.trial.fail("tunelab: the experiment stopped before the trial could start", false);
     const all = this.hosts.flatMap((h) => [...h.trials.values()].map((t) => t.trial));
     await Promise.all(all.map((t) => t.stop(graceMs)));
+    // A lost host that answers again by now still runs what was given up there: one short try.
+    await Promise.all(this.hosts.filter((h) => h.abandoned.length > 0).map((h) => this.probeHost(h, 5_000)));
     await this.detach();
   }
 
@@ -210,12 +217,19 @@ export class SshExecutor implements Executor {
         const why = r.code === 255 ? `ssh failed: ${r.stderr.trim()}` : r.stderr.trim() || `exit ${r.code}`;
         throw Object.assign(new Error(`trial ${launch.trialId} could not start on ssh host ${host.spec.host}: ${why}`), { retryable: r.code === 255 });
       }
-      trial.markStarted({ kind: "ssh", host: host.spec.host, pid: started.pid, startTime: started.startTime, dir });
+      const handle: SshTrialHandle = { kind: "ssh", host: host.spec.host, pid: started.pid, startTime: started.startTime, dir };
+      if (trial.exited) {
+        // The host was declared lost while the launch was on its way: nobody reads this process.
+        host.abandoned.push(handle);
+        return;
+      }
+      trial.markStarted(handle);
+      host.waitingSince = undefined;
       if (trial.stopRequested) void this.stopRemote(trial, 0);
       this.ensurePolling();
     } catch (e) {
       const retryable = (e as { retryable?: boolean }).retryable ?? true;
-      this.release(host, launch.trialDir);
+      this.release(host, launch.trialDir, trial);
       trial.fail(e instanceof Error ? e.message : String(e), retryable);
     }
   }
@@ -256,10 +270,13 @@ export class SshExecutor implements Executor {
     return env;
   }
 
-  /** Trials are keyed by their local trial dir: the ranks of a distributed trial share one trial id. */
-  private release(host: Host, key: string): void {
+  /**
+   * Trials are keyed by their local trial dir: the ranks of a distributed trial share one trial id.
+   * With `trial`, only that trial's entry goes (a retry may hold the key by now).
+   */
+  private release(host: Host, key: string, trial?: SshTrial): void {
     const entry = host.trials.get(key);
-    if (!entry) return;
+    if (!entry || (trial && entry.trial !== trial)) return;
     host.trials.delete(key);
     host.pool.release(entry.resources, entry.grant.gpuIds);
     this.place();
@@ -268,40 +285,87 @@ export class SshExecutor implements Executor {
   private ensurePolling(): void {
     if (this.timer || this.closed) return;
     this.timer = setInterval(() => {
-      for (const h of this.hosts) void this.pollHost(h);
+      for (const h of this.hosts) {
+        if (h.down) void this.probeHost(h);
+        else {
+          this.checkLost(h);
+          void this.pollHost(h);
+        }
+      }
     }, this.opts.pollMs ?? 500);
   }
 
   private async pollHost(host: Host): Promise<void> {
     if (host.polling || host.down) return;
     const live = [...host.trials.values()].filter((t) => t.trial.handle && !t.trial.exited);
-    if (live.length === 0) return;
+    if (live.length === 0) {
+      host.waitingSince = undefined;
+      return;
+    }
     host.polling = true;
+    host.waitingSince ??= Date.now();
     try {
       const targets: PollTarget[] = live.map(({ trial }, i) => ({ id: String(i), dir: trial.handle!.dir, pid: trial.handle!.pid, startTime: trial.handle!.startTime, offset: trial.offset }));
       const r = await host.conn.exec(pollScript(targets), { timeoutMs: 30_000 });
-      if (r.code !== 0) return this.pollFailed(host, r.stderr.trim() || `ssh exit ${r.code}`);
-      host.failingSince = undefined;
+      // An answer that comes after the host was declared lost belongs to trials already given up.
+      if (host.down) return;
+      if (r.code !== 0) {
+        host.lastError = r.stderr.trim() || `ssh exit ${r.code}`;
+        return this.checkLost(host);
+      }
+      host.waitingSince = undefined;
       for (const entry of parsePollOutput(r.stdout)) {
         const t = live[Number(entry.id)]?.trial;
         if (!t || t.exited) continue;
         t.onPoll(entry);
-        if (t.exited) void t.stop(0).then(() => this.release(host, t.trialDir));
+        if (t.exited) void t.stop(0).then(() => this.release(host, t.trialDir, t));
       }
     } finally {
       host.polling = false;
     }
   }
 
-  private pollFailed(host: Host, why: string): void {
+  /**
+   * A host whose oldest unanswered poll is `hostLostMs` old is lost, even while that poll still
+   * hangs (a silent network drop stalls ssh for ServerAliveInterval x CountMax before it fails):
+   * its trials fail as retryable and no trial goes there until it answers again.
+   */
+  private checkLost(host: Host): void {
     const now = Date.now();
-    host.failingSince ??= now;
-    host.lastError = why;
-    if (now - host.failingSince < (this.opts.hostLostMs ?? 60_000)) return;
+    const limit = this.opts.hostLostMs ?? 60_000;
+    if (host.down || host.waitingSince === undefined || now - host.waitingSince < limit) return;
     host.down = true;
+    const why = host.lastError || "no answer";
     for (const { trial } of [...host.trials.values()]) {
-      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - host.failingSince) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
-      void trial.stop(0).then(() => this.release(host, trial.trialDir));
+      if (trial.handle) host.abandoned.push(trial.handle);
+      this.release(host, trial.trialDir, trial);
+      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - host.waitingSince) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
+    }
+    host.waitingSince = undefined;
+  }
+
+  /**
+   * Asks a lost host for a sign of life; the same round trip kills the processes given up there
+   * (matched by pid and start time). Once it answered, the host takes trials again.
+   */
+  private async probeHost(host: Host, timeoutMs = 15_000): Promise<void> {
+    if (host.probing) return;
+    host.probing = true;
+    try {
+      const kills = host.abandoned.map((h) => `(${stopScript(h.pid, h.startTime, 0)})`);
+      const r = await host.conn.exec([...kills, "true"].join("\n"), { timeoutMs });
+      if (r.code !== 0) {
+        host.lastError = r.stderr.trim() || `ssh exit ${r.code}`;
+        return;
+      }
+      host.abandoned = [];
+      if (host.down) {
+        host.down = false;
+        host.waitingSince = undefined;
+        this.place();
+      }
+    } finally {
+      host.probing = false;
     }
   }
 
