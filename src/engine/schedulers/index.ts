@@ -10,6 +10,7 @@ import { FifoScheduler } from "./fifo.ts";
 import { HyperBandForBohbScheduler } from "./hyperband-bohb.ts";
 import { HyperBandScheduler } from "./hyperband.ts";
 import { MedianStoppingScheduler } from "./median-stopping.ts";
+import { Pb2Scheduler } from "./pb2.ts";
 import type { PolicyLine } from "./pbt-explore.ts";
 import { parsePolicy, PbtReplayScheduler } from "./pbt-replay.ts";
 import { PbtScheduler } from "./pbt.ts";
@@ -32,6 +33,7 @@ const factories: Record<string, (spec: SchedulerSpec, env: SchedulerEnv) => Sche
   hyperband_for_bohb: (spec) => new HyperBandForBohbScheduler(options(spec)),
   median_stopping: (spec) => new MedianStoppingScheduler(options(spec)),
   pbt: (spec) => new PbtScheduler(options(spec)),
+  pb2: (spec) => new Pb2Scheduler(options(spec)),
   pbt_replay: (spec, env) => {
     const file = spec.policyFile;
     if (typeof file !== "string" || file === "") throw new SchedulerOptionError("scheduler pbtReplay: policyFile must be the path of a pbt_policy_<trial>.txt");
@@ -66,10 +68,10 @@ export function createScheduler(spec: SchedulerSpec | undefined, env: SchedulerE
   return factory(spec ?? { kind }, env);
 }
 
-/** PBT's policy-log lines since the last call (none for other schedulers), for the runner to write under the experiment dir. */
+/** PBT's and PB2's policy-log lines since the last call (none for other schedulers), for the runner to write under the experiment dir. */
 export function drainPolicyLines(scheduler: Scheduler): PolicyLine[] {
   const target = scheduler instanceof ResourceChangingScheduler ? scheduler.wrapped : scheduler;
-  return target instanceof PbtScheduler ? target.drainPolicyLines() : [];
+  return target instanceof PbtScheduler || target instanceof Pb2Scheduler ? target.drainPolicyLines() : [];
 }
 
 export { SchedulerOptionError } from "./common.ts";

@@ -1,6 +1,7 @@
 /** Scheduler choices for tune.config.ts, as tagged data (Ray Tune's option names, in camelCase). */
 import type { Mode, SchedulerSpec } from "../config.ts";
 import type { TrialConfig } from "../interfaces.ts";
+import type { Bounds } from "./pb2-select.ts";
 import type { Mutations } from "./pbt-explore.ts";
 import type { AllocationFunction, Capacity } from "./resource-changing.ts";
 
@@ -89,6 +90,31 @@ export interface PbtOptions extends Objective {
 
 /** Population Based Training (Ray's PopulationBasedTraining). Trainables must checkpoint. */
 export const pbt = (opts: PbtOptions): SchedulerSpec => ({ kind: "pbt", ...opts });
+
+export interface Pb2Options extends Objective {
+  /** Default "time_total_s". */
+  timeAttr?: string;
+  /** Default 60. */
+  perturbationInterval?: number;
+  /**
+   * Required. key → [lower, upper] (scaled linearly; an integer stays an integer when both bounds are),
+   * uniform(lower, upper), loguniform(lower, upper) (searched in log space), randint(lower, upper), or nested bounds.
+   */
+  hyperparamBounds: Bounds;
+  /** Default 0.25, in [0, 0.5]. */
+  quantileFraction?: number;
+  /** Applied to the config the bandit chose. */
+  customExploreFn?: (config: TrialConfig) => TrialConfig;
+  /** Write pbt_global.txt and pbt_policy_<trial>.txt (PBT's files, as Ray's PB2 does). Default true. */
+  logConfig?: boolean;
+  /** A result without timeAttr or the metric is an error. Default true. */
+  requireAttrs?: boolean;
+  /** Perturb all trials together at each interval. Default false. */
+  synch?: boolean;
+}
+
+/** Population Based Bandits (Ray's PB2): PBT whose explore step is a GP bandit over hyperparamBounds. Trainables must checkpoint. */
+export const pb2 = (opts: Pb2Options): SchedulerSpec => ({ kind: "pb2", ...opts });
 
 /** Replays one trial's PBT schedule from its pbt_policy_<trial>.txt (Ray's PopulationBasedTrainingReplay). Use samples: 1. */
 export const pbtReplay = (opts: { policyFile: string }): SchedulerSpec => ({ kind: "pbt_replay", ...opts });

@@ -9,6 +9,7 @@ import { isPlainObject } from "../space/variants.ts";
 import { ASHA_OPTIONS } from "./asha.ts";
 import { HYPERBAND_OPTIONS } from "./hyperband.ts";
 import { MEDIAN_OPTIONS } from "./median-stopping.ts";
+import { PB2_OPTIONS } from "./pb2.ts";
 import { PBT_OPTIONS } from "./pbt.ts";
 
 export interface SchedulerValidationContext {
@@ -29,10 +30,11 @@ const KEYS: Record<string, readonly string[]> = {
   hyperband_for_bohb: HYPERBAND_OPTIONS,
   median_stopping: MEDIAN_OPTIONS,
   pbt: PBT_OPTIONS,
+  pb2: PB2_OPTIONS,
   pbt_replay: ["policyFile"],
   resource_changing: ["base", "allocationFunction", "capacity", "metric", "mode"],
 };
-const NEEDS_OBJECTIVE = new Set(["asha", "hyperband", "hyperband_for_bohb", "median_stopping", "pbt"]);
+const NEEDS_OBJECTIVE = new Set(["asha", "hyperband", "hyperband_for_bohb", "median_stopping", "pbt", "pb2"]);
 const NUMERIC_DOMAINS = new Set(["uniform", "quniform", "loguniform", "qloguniform", "randn", "qrandn", "randint", "qrandint", "lograndint"]);
 
 /** Every problem in a `scheduler:` spec. */
@@ -86,6 +88,7 @@ export function validateScheduler(spec: unknown, ctx: SchedulerValidationContext
     if (min !== undefined && (min < 0 || !Number.isInteger(min))) sink.error(at("minSamplesRequired"), "scheduler-min-samples", `minSamplesRequired must be a whole number ≥ 0 (got ${min})`);
   }
   if (kind === "pbt") pbt(spec, ctx, path, sink);
+  if (kind === "pb2") pb2(spec, ctx, path, sink);
   if (kind === "pbt_replay" && !isDynamic(spec.policyFile) && (typeof spec.policyFile !== "string" || spec.policyFile === "")) {
     sink.error(at("policyFile"), "pbt-replay-policy-file", "policyFile must be the path of a pbt_policy_<trial>.txt from a PBT run");
   }
@@ -140,6 +143,70 @@ function pbt(spec: Record<string, unknown>, ctx: SchedulerValidationContext, pat
     return;
   }
   if (mutations) mutationRules(mutations, [], ctx, at("hyperparamMutations"), sink);
+}
+
+function pb2(spec: Record<string, unknown>, ctx: SchedulerValidationContext, path: Path, sink: DiagnosticSink): void {
+  const at = (...key: string[]): Path => [...path, ...key];
+  const interval = spec.perturbationInterval;
+  if (typeof interval === "number" && interval <= 0) {
+    sink.error(at("perturbationInterval"), "pb2-interval", `perturbationInterval must be > 0 (got ${interval})`);
+  }
+  const q = spec.quantileFraction;
+  if (typeof q === "number" && (q < 0 || q > 0.5)) {
+    sink.error(at("quantileFraction"), "pb2-quantile", `quantileFraction must be in [0, 0.5] (got ${q}): it is the share of trials that exploit, and of donors`);
+  }
+  const bounds = spec.hyperparamBounds;
+  if (isDynamic(bounds)) return;
+  if (bounds === undefined || (isPlainObject(bounds) && Object.keys(bounds).length === 0)) {
+    sink.error(at("hyperparamBounds"), "pb2-no-bounds", "PB2 needs hyperparamBounds, the continuous ranges it searches (e.g. { lr: [1e-4, 1e-1] })");
+    return;
+  }
+  if (!isPlainObject(bounds) || isDomain(bounds)) {
+    sink.error(at("hyperparamBounds"), "pb2-bounds-invalid", "hyperparamBounds must be an object: key → [lower, upper], uniform/loguniform/randint, or nested bounds");
+    return;
+  }
+  boundRules(bounds, [], ctx, at("hyperparamBounds"), sink);
+}
+
+const PB2_DOMAINS = new Set(["uniform", "loguniform", "randint"]);
+
+function boundRules(bounds: Record<string, unknown>, keyPath: string[], ctx: SchedulerValidationContext, path: Path, sink: DiagnosticSink): void {
+  for (const [key, b] of Object.entries(bounds)) {
+    const here = [...keyPath, key];
+    const p = [...path, key];
+    if (isDynamic(b)) continue;
+    if (isPlainObject(b) && !isDomain(b)) {
+      boundRules(b, here, ctx, p, sink);
+      continue;
+    }
+    let lower: unknown;
+    let upper: unknown;
+    if (Array.isArray(b) && b.length === 2) {
+      [lower, upper] = b as unknown[];
+    } else if (isDomain(b) && PB2_DOMAINS.has(b.__tunelab)) {
+      ({ lower, upper } = b as { lower: unknown; upper: unknown });
+    } else {
+      const what = isDomain(b) ? b.__tunelab : JSON.stringify(b);
+      sink.error(p, "pb2-bound-invalid", `a PB2 bound is [lower, upper], uniform, loguniform or randint (got ${what}); PB2 searches continuous ranges only`);
+      continue;
+    }
+    if (isDynamic(lower) || isDynamic(upper)) continue;
+    if (typeof lower !== "number" || typeof upper !== "number" || !Number.isFinite(lower) || !Number.isFinite(upper)) {
+      sink.error(p, "pb2-bound-invalid", `the bounds of "${here.join(".")}" must be two finite numbers (got ${JSON.stringify([lower, upper])})`);
+      continue;
+    }
+    if (!(lower < upper)) sink.error(p, "pb2-bound-order", `the lower bound of "${here.join(".")}" must be below the upper one (got ${lower} and ${upper})`);
+    if (isDomain(b) && b.__tunelab === "loguniform" && lower <= 0) sink.error(p, "pb2-bound-log", `loguniform bounds must be > 0 (got ${lower} for "${here.join(".")}")`);
+    if (ctx.spaceKeys && !ctx.spaceKeys.some((k) => k.length >= here.length && here.every((part, i) => k[i] === part))) {
+      const siblings = [...new Set(ctx.spaceKeys.filter((k) => k.length > keyPath.length && keyPath.every((part, i) => k[i] === part)).map((k) => k[keyPath.length] as string))];
+      const near = didYouMean(key, siblings);
+      sink.error(p, "pb2-bound-unknown-key",
+        `"${here.join(".")}" is not in the search space${near ? ` (did you mean "${near}"?)` : ""}; PB2 learns from the values trials run with, so give it a starting value there`,
+        near ? { suggestion: near } : undefined);
+    } else if (!numericInSpace(ctx.space, here)) {
+      sink.error(p, "pb2-bound-non-numeric", `PB2 searches "${here.join(".")}" as a number, but its values in the space are not numbers`);
+    }
+  }
 }
 
 function mutationRules(mutations: Record<string, unknown>, keyPath: string[], ctx: SchedulerValidationContext, path: Path, sink: DiagnosticSink): void {

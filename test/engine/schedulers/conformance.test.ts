@@ -10,7 +10,7 @@ import type { SchedulerSpec } from "../../../src/engine/config.ts";
 import type { Scheduler } from "../../../src/engine/interfaces.ts";
 import { loguniform } from "../../../src/engine/space/domains.ts";
 import {
-  asha, createScheduler, fifo, hyperband, hyperbandForBohb, medianStopping, pbt, resourceChanging,
+  asha, createScheduler, fifo, hyperband, hyperbandForBohb, medianStopping, pb2, pbt, resourceChanging,
 } from "../../../src/engine/schedulers/index.ts";
 import { curve, population } from "./fixtures.ts";
 import { decisionTrace, simulate, type SimOptions } from "./simulator.ts";
@@ -26,6 +26,8 @@ const SPECS: Record<string, SchedulerSpec> = {
   "medianStopping (soft)": medianStopping({ timeAttr: "training_iteration", gracePeriod: 3, minSamplesRequired: 2, hardStop: false }),
   pbt: pbt({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamMutations: mutations }),
   "pbt (synch)": pbt({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamMutations: mutations, synch: true }),
+  pb2: pb2({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamBounds: { lr: [1e-3, 1] } }),
+  "pb2 (synch)": pb2({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamBounds: { lr: loguniform(1e-3, 1), width: [16, 64] }, synch: true }),
   "resourceChanging(asha)": resourceChanging(asha({ maxT: 27, reductionFactor: 3 }), { capacity: { cpu: 4, gpu: 0 } }),
 };
 
