@@ -1,6 +1,6 @@
 /**
- * PBT against random search at the same compute, on a toy whose best learning
- * rate changes over time (examples/pbt-toy, after Ray Tune's pbt_function),
+ * PBT and PB2 against random search at the same compute, on a toy whose best
+ * learning rate changes over time (examples/pbt-toy, after Ray Tune's pbt_function),
  * then PBT replay: the best PBT trial's schedule (its pbt_policy_<id>.txt)
  * re-run as one trial must end with the same score. Prints both and writes
  * bench/results/pbt.json.
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { SchedulerSpec, TuneConfig } from "../src/engine/config.ts";
 import type { TrialConfig } from "../src/engine/interfaces.ts";
-import { fifo, pbt, pbtReplay } from "../src/engine/schedulers/specs.ts";
+import { fifo, pb2, pbt, pbtReplay } from "../src/engine/schedulers/specs.ts";
 import { loguniform } from "../src/engine/space/domains.ts";
 import { Tuner, type ResultGrid } from "../src/engine/tuner.ts";
 
@@ -84,11 +84,16 @@ for (let seed = 1; seed <= SEEDS; seed++) {
   const withPbt = await fit(config(`pbt-${seed}`, pbt({
     timeAttr: "training_iteration", perturbationInterval: 10, hyperparamMutations: { lr: loguniform(1e-4, 1e-1) },
   }), seed));
+  // Same interval and range as PBT; the range is searched in log space, as PBT's loguniform mutation is.
+  const withPb2 = await fit(config(`pb2-${seed}`, pb2({
+    timeAttr: "training_iteration", perturbationInterval: 10, hyperparamBounds: { lr: loguniform(1e-4, 1e-1) },
+  }), seed));
   const random = await fit(config(`random-${seed}`, fifo(), seed));
   const top = best(withPbt.grid);
   const row: Record<string, unknown> = {
-    seed, pbtBest: top.score, randomBest: best(random.grid).score, pbtSteps: withPbt.steps, randomSteps: random.steps,
-    pbtWallS: withPbt.wallS, randomWallS: random.wallS,
+    seed, pbtBest: top.score, pb2Best: best(withPb2.grid).score, randomBest: best(random.grid).score,
+    pbtSteps: withPbt.steps, pb2Steps: withPb2.steps, randomSteps: random.steps,
+    pbtWallS: withPbt.wallS, pb2WallS: withPb2.wallS, randomWallS: random.wallS,
   };
   let policy = join(withPbt.grid.experimentDir, `pbt_policy_${top.id}.txt`);
   if (!existsSync(policy)) {
@@ -109,12 +114,14 @@ for (let seed = 1; seed <= SEEDS; seed++) {
   }
   rows.push(row);
   console.log(`seed ${seed}: PBT best ${top.score.toFixed(1)} (${withPbt.steps} steps, ${withPbt.wallS.toFixed(1)} s)  ` +
+    `PB2 best ${Number(row.pb2Best).toFixed(1)} (${withPb2.steps} steps, ${withPb2.wallS.toFixed(1)} s)  ` +
     `random best ${Number(row.randomBest).toFixed(1)} (${random.steps} steps, ${random.wallS.toFixed(1)} s)  ` +
     `replay of ${top.id}: ${row.replayScore === null ? row.replayNote : `${Number(row.replayScore).toFixed(3)} vs ${top.score.toFixed(3)} (${row.policyRows} policy rows)`}`);
 }
 const mean = (key: string): number => rows.reduce((a, r) => a + Number(r[key]), 0) / rows.length;
-console.log(`\nmean best: PBT ${mean("pbtBest").toFixed(1)} vs random ${mean("randomBest").toFixed(1)} (${(mean("pbtBest") / mean("randomBest")).toFixed(2)}×), ` +
-  `compute ${mean("pbtSteps").toFixed(0)} vs ${mean("randomSteps").toFixed(0)} steps`);
+console.log(`\nmean best: PBT ${mean("pbtBest").toFixed(1)}, PB2 ${mean("pb2Best").toFixed(1)} vs random ${mean("randomBest").toFixed(1)} ` +
+  `(PBT ${(mean("pbtBest") / mean("randomBest")).toFixed(2)}×, PB2 ${(mean("pb2Best") / mean("randomBest")).toFixed(2)}×), ` +
+  `compute ${mean("pbtSteps").toFixed(0)}, ${mean("pb2Steps").toFixed(0)} vs ${mean("randomSteps").toFixed(0)} steps`);
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/pbt.json", JSON.stringify({ date: new Date().toISOString(), samples: SAMPLES, steps: STEPS, concurrency: CONCURRENCY, rows }, null, 2) + "\n");
 console.log(`experiments under ${storage}; figures in bench/results/pbt.json`);

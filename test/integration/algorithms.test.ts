@@ -50,4 +50,26 @@ describe("algorithms in real runs", () => {
     const row = JSON.parse(readFileSync(join(dir, "pbt_global.txt"), "utf8").split("\n")[0]!) as unknown[];
     assert.equal(row.length, 6, "Ray's six fields");
   });
+
+  it("PB2 exploits better trials with configs inside hyperparamBounds, policy files as PBT's", async () => {
+    const storage = tempStorage();
+    const run = await runCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], {
+      samples: 4, concurrency: 4, executor: { kind: "local", cpus: 4 },
+      scheduler: { kind: "pb2", timeAttr: "training_iteration", perturbationInterval: 2, hyperparamBounds: { x: [0.2, 0.9] } },
+      space_extra: { iters: 12, ckpt_every: 1, sleep: 0.05 },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const dir = experimentDir(storage);
+    const exploits = journal(dir).filter((e) => e.t === "config");
+    assert.ok(exploits.length >= 1, "at least one exploit");
+    for (const e of exploits) {
+      const x = (e.config as { x: number }).x;
+      // The first exploits copy the donor's sampled x (no reward change on record yet); later ones are the bandit's, inside the bounds.
+      assert.ok(x >= 0 && x <= 1, `x ${x}`);
+    }
+    const rows = readFileSync(join(dir, "pbt_global.txt"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown[]);
+    assert.equal(rows.length, exploits.length, "one policy row per exploit");
+    assert.ok(rows.every((r) => r.length === 6), "Ray's six fields");
+    assert.ok(stateOf(dir).trials.every((t) => t.status === "TERMINATED"));
+  });
 });

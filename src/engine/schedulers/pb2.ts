@@ -16,14 +16,18 @@ import {
   type Objective,
 } from "./common.ts";
 import { policyLines, type PolicyLine } from "./pbt-explore.ts";
-import { applyPoint, flattenBounds, selectPoint, valueAt, valuesOf, type Bounds, type FlatBound, type GpCache, type Pb2Row } from "./pb2-select.ts";
+import { applyPoint, flattenBounds, GP_WINDOW, selectPoint, valueAt, valuesOf, type Bounds, type FlatBound, type GpCache, type Pb2Row } from "./pb2-select.ts";
 
 export const PB2_OPTIONS = [
   "timeAttr", "metric", "mode", "perturbationInterval", "hyperparamBounds", "quantileFraction", "customExploreFn", "logConfig", "requireAttrs", "synch",
 ];
 
-/** Rows kept for the GP, as Ray keeps the last 1000 (the journaled state stays bounded too). */
-const MAX_ROWS = 1000;
+/**
+ * Rows kept: the GP fits on the last GP_WINDOW reward changes, and each change needs its row and
+ * the one before it in the same run, so twice the window is plenty (Ray keeps 1000). It also keeps
+ * the state the runner journals small.
+ */
+const MAX_ROWS = 2 * GP_WINDOW;
 
 interface TrialState {
   score: number | undefined;
