@@ -5,12 +5,16 @@
  * or the start script failed.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./helpers.ts";
+import { ROOT, tempStorage } from "./helpers.ts";
+import type { TuneConfig } from "../../src/engine/config.ts";
 import type { CommandResult, SlurmCli } from "../../src/engine/executors/slurm-cli.ts";
 import { execSlurmCli } from "../../src/engine/executors/slurm-cli.ts";
+import { SlurmExecutor } from "../../src/engine/executors/slurm.ts";
+import type { Result, TrialView } from "../../src/engine/interfaces.ts";
+import { Runner, type RunSummary } from "../../src/engine/runner.ts";
 
 export const SLURM_DIR = process.env.TUNELAB_SLURM_DIR ?? "/tmp/tunelab-slurm";
 export const SLURM_GPUS = 2;
@@ -18,7 +22,7 @@ const SCRIPTS = join(ROOT, "scripts/slurm");
 
 export interface Cluster {
   env: Record<string, string>;
-  /** Whether these tests started the daemons (then they stop them). */
+  /** Whether these tests started the daemons (then the last test process to finish stops them). */
   startedHere: boolean;
 }
 
@@ -31,6 +35,19 @@ function alive(name: string): boolean {
   }
 }
 
+// Test files may run in parallel, each holding the cluster: a lease per process, and a marker
+// saying the tests (not a person) started it, so the last one out stops it and nobody else does.
+const LEASES = join(SLURM_DIR, "run", "leases");
+const STARTED_BY_TESTS = join(SLURM_DIR, "run", "started-by-tests");
+
+function otherLeases(): boolean {
+  try {
+    return readdirSync(LEASES).some((pid) => Number(pid) !== process.pid && existsSync(`/proc/${pid}`));
+  } catch {
+    return false;
+  }
+}
+
 /** Starts the cluster (2 fake GPUs); a string says why it cannot run here. */
 export function startCluster(): Cluster | string {
   if (process.getuid?.() !== 0) return "the local Slurm cluster must be started as root (scripts/slurm/start-local-slurm.sh)";
@@ -38,11 +55,17 @@ export function startCluster(): Cluster | string {
   const env = { ...process.env, TUNELAB_SLURM_DIR: SLURM_DIR, TUNELAB_SLURM_GPUS: String(SLURM_GPUS) };
   const r = spawnSync(join(SCRIPTS, "start-local-slurm.sh"), { env, encoding: "utf8", timeout: 600_000 });
   if (r.status !== 0) return `scripts/slurm/start-local-slurm.sh failed (${r.status ?? r.signal}):\n${(r.stderr ?? "").slice(-2000)}`;
+  mkdirSync(LEASES, { recursive: true });
+  writeFileSync(join(LEASES, String(process.pid)), "");
+  if (!wasUp) writeFileSync(STARTED_BY_TESTS, "");
   return { env: { SLURM_CONF: join(SLURM_DIR, "slurm.conf"), TUNELAB_SLURM_DIR: SLURM_DIR }, startedHere: !wasUp };
 }
 
-export function stopCluster(cluster: Cluster): void {
-  if (!cluster.startedHere) return;
+/** Lets go of the cluster; stops it when the tests started it and no other test process holds it. */
+export function stopCluster(_cluster: Cluster): void {
+  rmSync(join(LEASES, String(process.pid)), { force: true });
+  if (otherLeases() || !existsSync(STARTED_BY_TESTS)) return;
+  rmSync(STARTED_BY_TESTS, { force: true });
   spawnSync(join(SCRIPTS, "stop-local-slurm.sh"), { env: { ...process.env, TUNELAB_SLURM_DIR: SLURM_DIR }, stdio: "ignore", timeout: 60_000 });
 }
 
@@ -124,3 +147,38 @@ export function makeProject(): { dir: string; configPath: string; argv: string[]
   if (!existsSync(configPath)) writeFileSync(configPath, "export default {};\n");
   return { dir, configPath, argv: [process.execPath, join(dir, "train.mjs")] };
 }
+
+export interface Run {
+  summary: Promise<RunSummary>;
+  runner: Runner;
+  cli: RecordingCli;
+  results: Map<string, Result[]>;
+  ends: { id: string; status: string; detail?: string }[];
+  expDir: string;
+}
+
+/** Runs `config` on Slurm with the real runner; `workers` is config.resources.workers as the executor gets it. */
+export function runOnSlurm(cluster: Cluster, config: Omit<TuneConfig, "trainable">, opts: { workers?: number; arrays?: boolean } = {}): Run {
+  const project = makeProject();
+  const cli = new RecordingCli(cluster.env);
+  const executor = new SlurmExecutor({
+    cli, pollMs: 500, reportPollMs: 100, log: () => undefined, ...(opts.workers ? { workers: opts.workers } : {}),
+    ...(opts.arrays !== undefined ? { arrays: opts.arrays } : {}),
+  });
+  const results = new Map<string, Result[]>();
+  const ends: Run["ends"] = [];
+  const expDir = join(tempStorage(), "exp");
+  const runner = new Runner({
+    config: { ...config, trainable: { command: project.argv }, loggers: ["json"] } as TuneConfig,
+    configPath: project.configPath, expDir, seed: 1, executor, capacity: { cpus: 100, gpus: 8 },
+    callbacks: [{
+      onTrialResult: (t: TrialView, r: Result) => results.set(t.id, [...(results.get(t.id) ?? []), r]),
+      onTrialEnd: (t: TrialView, status: string, detail?: string) => ends.push({ id: t.id, status, ...(detail ? { detail } : {}) }),
+    }],
+  });
+  return { summary: runner.run(), runner, cli, results, ends, expDir };
+}
+
+export const steps = (rs: readonly Result[] | undefined): number[] => (rs ?? []).map((r) => r.training_iteration as number);
+export const starts = (expDir: string, trial: TrialView): Record<string, unknown>[] =>
+  readFileSync(join(expDir, (trial as unknown as { dirName: string }).dirName, "starts.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -1,5 +1,5 @@
 /**
- * The runner killed with -9 while its trials run as Slurm jobs, then `tunelab resume`: the
+ * The runner killed with -9 while its trials run as Slurm jobs (one array of two tasks), then `tunelab resume`: the
  * jobs keep running on the cluster, the resumed runner re-attaches to the same job ids through
  * their journaled handles (no second sbatch), and every result lands in the journal exactly
  * once, for a job that ended while no runner watched it and for one still running. Real CLI, real single-node cluster (slurm-cluster.ts); skipped, saying why, only
@@ -9,6 +9,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { parseRuns } from "../../src/engine/executors/slurm-parse.ts";
 import type { SlurmHandle } from "../../src/engine/executors/slurm-trial.ts";
 import { BEHAVIOURS, eventsOf, journal, journalLines, runCli, startCli, stateOf, tempStorage, waitFor, waitForExperiment } from "./helpers.ts";
 import { SLURM_DIR, slurm, startCluster, stopCluster, type Cluster } from "./slurm-cluster.ts";
@@ -28,12 +29,17 @@ after(() => {
 
 const of = eventsOf;
 
-/** Names of the jobs the cluster finished (jobcomp/filetxt: one line per job, no accounting needed). */
+/**
+ * The jobs the cluster finished (jobcomp/filetxt: one line per job or array task, no accounting
+ * needed), by the id Tunelab's handles use: `<array id>_<task>` for an array task.
+ */
 function finishedJobs(): { id: string; name: string; state: string }[] {
   const path = join(SLURM_DIR, "log", "jobcomp.log");
   if (!existsSync(path)) return [];
+  const field = (line: string, name: string): string => new RegExp(`\\b${name}=(\\S+)`).exec(line)?.[1] ?? "";
   return readFileSync(path, "utf8").split("\n").filter(Boolean).map((line) => ({
-    id: /JobId=(\S+)/.exec(line)?.[1] ?? "", name: /Name=(\S+)/.exec(line)?.[1] ?? "", state: /JobState=(\S+)/.exec(line)?.[1] ?? "",
+    id: field(line, "ArrayJobId") ? `${field(line, "ArrayJobId")}_${field(line, "ArrayTaskId")}` : field(line, "JobId"),
+    name: field(line, "Name"), state: field(line, "JobState"),
   }));
 }
 
@@ -74,6 +80,11 @@ test("kill -9 of the runner, then resume: the Slurm jobs are re-attached by id, 
   const state = stateOf(dir);
   const jobs = finishedJobs();
   assert.equal(state.trials.length, 2);
+  // Both trials were started in one pass: one array of two tasks, and no other job of this experiment.
+  const runId = state.trials[0]!.id.split("_")[0]!;
+  const ours = jobs.filter((j) => j.name.startsWith(`tunelab-${runId}_`));
+  assert.deepEqual(ours.map((j) => j.id).sort(), [...handles.values()].map((h) => h.jobId).sort(), "the cluster ran exactly the journaled jobs");
+  assert.ok([...handles.values()].every((h) => /^\d+_[01]$/.test(h.jobId)), "the two trials were one array");
   for (const trial of state.trials) {
     const id = trial.id;
     const h = handles.get(id)!;
@@ -83,11 +94,10 @@ test("kill -9 of the runner, then resume: the Slurm jobs are re-attached by id, 
     const again = of(events, "handle", id).filter((e) => e.reattached);
     assert.equal(again.length, 1, `${id} has one handle event with reattached: true`);
     assert.deepEqual(again[0]!.handle, h, `${id} re-attached to the same job and job dir`);
-    // No second sbatch: the cluster ran exactly one job under this trial's name, the journaled one,
-    // and that job ran once (one line in its runs file) and left its exit marker.
-    const mine = jobs.filter((j) => j.name === `tunelab-${id}`);
-    assert.deepEqual(mine.map((j) => [j.id, j.state]), [[h.jobId, "COMPLETED"]], `${id}: one Slurm job, the journaled one`);
-    assert.equal(readFileSync(join(h.jobDir, "runs"), "utf8").trim().split("\n").length, 1, `${id}'s job ran once`);
+    // No second sbatch: the journaled job finished once, it ran once (one line in its runs file,
+    // naming it) and left its exit marker.
+    assert.deepEqual(jobs.filter((j) => j.id === h.jobId).map((j) => j.state), ["COMPLETED"], `${id}: its journaled job ${h.jobId} finished once`);
+    assert.deepEqual(parseRuns(readFileSync(join(h.jobDir, "runs"), "utf8")).map((r) => r.jobId), [h.jobId], `${id}'s job ran once`);
     assert.equal(readFileSync(join(h.jobDir, "exit"), "utf8").trim(), "0");
     assert.deepEqual(readdirSync(join(h.jobDir, "..")), ["attempt-1"], `${id}: no second attempt was submitted`);
     const iters = itersOf.get(id)!;

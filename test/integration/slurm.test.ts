@@ -1,63 +1,27 @@
 /**
  * The Slurm executor on a real single-node cluster (scripts/slurm): a small
- * experiment, `scontrol requeue` mid-trial, `scancel` from outside, fake GPUs
- * and a distributed trial. The runner is the real one; the trainable is a real
+ * experiment of single jobs (arrays: slurm-array.test.ts), `scontrol requeue`
+ * mid-trial, `scancel` from outside, fake GPUs and a distributed trial. The runner is the real one; the trainable is a real
  * process that checkpoints and resumes.
  */
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { TuneConfig } from "../../src/engine/config.ts";
-import { SlurmExecutor } from "../../src/engine/executors/slurm.ts";
-import type { Result, TrialView } from "../../src/engine/interfaces.ts";
-import { Runner, type RunSummary } from "../../src/engine/runner.ts";
 import { grid } from "../../src/engine/space/domains.ts";
-import { makeProject, RecordingCli, slurm, startCluster, stopCluster, type Cluster } from "./slurm-cluster.ts";
-import { tempStorage, waitFor } from "./helpers.ts";
+import { runOnSlurm, slurm, starts, startCluster, steps, stopCluster, type Cluster } from "./slurm-cluster.ts";
+import { waitFor } from "./helpers.ts";
 
 const started = startCluster();
 const skip = typeof started === "string" ? `Slurm is not available here: ${started}` : false;
 if (skip) process.stderr.write(`# ${skip}\n`);
 
-interface Run {
-  summary: Promise<RunSummary>;
-  runner: Runner;
-  cli: RecordingCli;
-  results: Map<string, Result[]>;
-  ends: { id: string; status: string; detail?: string }[];
-  expDir: string;
-}
-
-/** Runs `config` on Slurm with the real runner; `workers` is config.resources.workers as the executor gets it. */
-function run(cluster: Cluster, config: Omit<TuneConfig, "trainable">, opts: { workers?: number } = {}): Run {
-  const project = makeProject();
-  const cli = new RecordingCli(cluster.env);
-  const executor = new SlurmExecutor({ cli, pollMs: 500, reportPollMs: 100, log: () => undefined, ...(opts.workers ? { workers: opts.workers } : {}) });
-  const results = new Map<string, Result[]>();
-  const ends: Run["ends"] = [];
-  const expDir = join(tempStorage(), "exp");
-  const runner = new Runner({
-    config: { ...config, trainable: { command: project.argv }, loggers: ["json"] } as TuneConfig,
-    configPath: project.configPath, expDir, seed: 1, executor, capacity: { cpus: 100, gpus: 8 },
-    callbacks: [{
-      onTrialResult: (t: TrialView, r: Result) => results.set(t.id, [...(results.get(t.id) ?? []), r]),
-      onTrialEnd: (t: TrialView, status: string, detail?: string) => ends.push({ id: t.id, status, ...(detail ? { detail } : {}) }),
-    }],
-  });
-  return { summary: runner.run(), runner, cli, results, ends, expDir };
-}
-
-const steps = (rs: readonly Result[] | undefined): number[] => (rs ?? []).map((r) => r.training_iteration as number);
-const starts = (expDir: string, trial: TrialView): Record<string, unknown>[] =>
-  readFileSync(join(expDir, (trial as unknown as { dirName: string }).dirName, "starts.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+const run = runOnSlurm;
 
 describe("Slurm executor on a real cluster", { skip, timeout: 170_000 }, () => {
   const cluster = started as Cluster;
   after(() => stopCluster(cluster));
 
-  it("runs a small experiment: one job per trial, one squeue per poll, every result once", async () => {
-    const r = run(cluster, { space: { x: grid([1, 2, 3]), steps: 4, sleepMs: 100 }, metric: "acc", mode: "max" });
+  it("runs a small experiment with arrays off: one job per trial, one squeue per poll, every result once", async () => {
+    const r = run(cluster, { space: { x: grid([1, 2, 3]), steps: 4, sleepMs: 100 }, metric: "acc", mode: "max" }, { arrays: false });
     const summary = await r.summary;
     assert.equal(summary.outcome, "completed", summary.message);
     assert.equal(r.cli.count("sbatch"), 3);

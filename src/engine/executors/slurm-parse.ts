@@ -15,9 +15,12 @@ export function parseSbatchJobId(stdout: string): string {
   return id;
 }
 
-/** One squeue call for every job: `-t all` so finished jobs still show (the default filter hides them). */
+/**
+ * One squeue call for every job: `-t all` so finished jobs still show (the default filter hides
+ * them), `--array` so an array's pending tasks get a row each instead of one `12_[0-9]` row.
+ */
 export function squeueArgv(jobIds: readonly string[]): string[] {
-  return ["squeue", "--noheader", "--states=all", `--jobs=${jobIds.join(",")}`, "--format=%i %T %r"];
+  return ["squeue", "--noheader", "--array", "--states=all", `--jobs=${jobIds.join(",")}`, "--format=%i %T %r"];
 }
 
 export interface SqueueRow {
@@ -25,15 +28,33 @@ export interface SqueueRow {
   reason: string;
 }
 
-/** Parses `squeue --format='%i %T %r'`; ids missing from the answer have been purged (read their markers). */
+/**
+ * Parses `squeue --format='%i %T %r'`; ids missing from the answer have been purged (read their
+ * markers). A row of pending array tasks collapsed as `12_[2-4,7]` stands for each of them.
+ */
 export function parseSqueue(stdout: string): Map<string, SqueueRow> {
   const rows = new Map<string, SqueueRow>();
   for (const line of stdout.split("\n")) {
     const [id, state, ...reason] = line.trim().split(/\s+/);
-    if (!id || !state || !JOB_ID.test(id)) continue; // e.g. pending array tasks collapsed as 12_[2-4]
-    rows.set(id, { state: state.toUpperCase(), reason: reason.join(" ") });
+    if (!id || !state) continue;
+    const row = { state: state.toUpperCase(), reason: reason.join(" ") };
+    for (const one of JOB_ID.test(id) ? [id] : expandArrayTasks(id)) rows.set(one, row);
   }
   return rows;
+}
+
+/** Task ranges squeue collapses (`12_[0-3,7,9-10%4]`, `%` a throttle) as ids `12_0`...; [] when not such a range. */
+export function expandArrayTasks(id: string): string[] {
+  const m = /^(\d+)_\[([\d,-]+)(?:%\d+)?\]$/.exec(id);
+  if (!m) return [];
+  const ids: string[] = [];
+  for (const part of m[2]!.split(",")) {
+    const [a, b = a] = part.split("-").map(Number);
+    // A malformed or absurd range is not a job we submitted: leave it out rather than loop.
+    if (!Number.isInteger(a) || !Number.isInteger(b) || b! < a! || b! - a! > 100_000) continue;
+    for (let i = a!; i <= b!; i++) ids.push(`${m[1]}_${i}`);
+  }
+  return ids;
 }
 
 /** squeue exits 1 with this when no id in the list is known: all of them have been purged. */
@@ -99,6 +120,8 @@ export interface RunStart {
   /** The iteration this run resumed at. */
   iteration: number;
   host: string;
+  /** The job (or `<array id>_<task>`) that ran it; absent in files of older runs. */
+  jobId?: string;
 }
 
 /** Parses the `runs` file; a last line without its newline is still being written and is left out. */
@@ -106,11 +129,11 @@ export function parseRuns(text: string): RunStart[] {
   const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
   const runs: RunStart[] = [];
   for (const line of complete.split("\n")) {
-    const [r, o, i, host] = line.trim().split(/\s+/);
+    const [r, o, i, host, jobId] = line.trim().split(/\s+/);
     if (r === undefined || o === undefined || i === undefined) continue;
     const nums = [r, o, i].map(Number);
     if (nums.some((n) => !Number.isInteger(n) || n < 0)) continue;
-    runs.push({ restartCount: nums[0]!, offset: nums[1]!, iteration: nums[2]!, host: host ?? "" });
+    runs.push({ restartCount: nums[0]!, offset: nums[1]!, iteration: nums[2]!, host: host ?? "", ...(jobId && JOB_ID.test(jobId) ? { jobId } : {}) });
   }
   return runs;
 }

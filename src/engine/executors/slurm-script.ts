@@ -18,7 +18,7 @@ export interface JobFiles {
   script: string;
   /** Report lines (the trial's fd 3), appended across requeued runs. */
   reports: string;
-  /** One line per run of the job: `<restart count> <reports offset> <iteration> <host>`. */
+  /** One line per run of the job: `<restart count> <reports offset> <iteration> <host> <job id>`. */
   runs: string;
   /** The exit code of the last run (tmp + mv, so it is never half-written). */
   exit: string;
@@ -107,7 +107,9 @@ export function batchScript(spec: BatchScriptSpec): string {
     "# A killed run may have left half a line: the previous run ends at this offset (the reader",
     "# drops the half line there); the runs line comes first, then a newline starts this run's lines.",
     'off=$(stat -c %s "$R")',
-    'printf "%s %s %s %s\\n" "$restart" "$off" "${TUNELAB_ITERATION:-0}" "$(hostname)" >> "$J/runs"',
+    "# The job id as Tunelab's handle names it (<array id>_<task> for an array task), for whoever debugs.",
+    'jid=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID:-}}; jid=${jid:-${SLURM_JOB_ID:-none}}',
+    'printf "%s %s %s %s %s\\n" "$restart" "$off" "${TUNELAB_ITERATION:-0}" "$(hostname)" "$jid" >> "$J/runs"',
     'if [ -n "$(tail -c 1 "$R")" ]; then printf "\\n" >> "$R"; fi',
   );
   const program = spec.argv.map((a) => q(a, `trial ${spec.trialId}'s command`)).join(" ");
@@ -134,6 +136,10 @@ export function batchScript(spec: BatchScriptSpec): string {
 
 export interface SbatchOptions {
   trialId: string;
+  /** --job-name; default `tunelab-<trialId>`. */
+  jobName?: string;
+  /** Submits a job array of this many tasks (`--array=0-<n-1>`); the script picks its trial by index. */
+  arraySize?: number;
   partition?: string;
   account?: string;
   /** --time, as Slurm reads it ("30", "1:00:00", "2-00:00:00"). */
@@ -158,7 +164,8 @@ export function gresFor(gpu: number, gresPerTrial: string | undefined): string |
 /** The sbatch argv that submits one attempt (argv, never a shell string). */
 export function sbatchArgv(o: SbatchOptions): string[] {
   const argv = [
-    "sbatch", "--parsable", `--job-name=tunelab-${o.trialId}`,
+    "sbatch", "--parsable", `--job-name=${o.jobName ?? `tunelab-${o.trialId}`}`,
+    ...(o.arraySize !== undefined ? [`--array=0-${o.arraySize - 1}`] : []),
     `--output=${o.stdoutPath}`, `--error=${o.stderrPath}`, "--open-mode=append",
     "--requeue", `--cpus-per-task=${Math.max(1, Math.ceil(o.cpusPerTask))}`,
   ];

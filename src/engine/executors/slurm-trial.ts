@@ -1,5 +1,6 @@
 /**
- * One trial attempt as a Slurm batch job. The executor drives it: `readReports`
+ * One trial attempt as a Slurm batch job (or one task of a job array). The executor
+ * submits it (slurm-submit.ts) and drives it: `readReports`
  * on a short tick (a file read on the shared filesystem), `onPoll` with its
  * row of the one batched squeue. The job's files live in one directory on the
  * shared filesystem (slurm-script.ts); the exit code comes from a marker file
@@ -9,9 +10,9 @@ import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readF
 import { join, relative, isAbsolute } from "node:path";
 import type { RunningTrial, TrialEvents, TrialExit, TrialHandle, TrialLaunch } from "./executor.ts";
 import type { SlurmCli } from "./slurm-cli.ts";
-import { externalEndReason, jobPhase, parseRuns, parseSbatchJobId, scancelArgv, type SqueueRow } from "./slurm-parse.ts";
+import { externalEndReason, jobPhase, parseRuns, scancelArgv, type SqueueRow } from "./slurm-parse.ts";
 import { RequeueAwareReports, type TailOutcome } from "./slurm-reports.ts";
-import { batchScript, gresFor, jobFiles, sbatchArgv, type JobFiles } from "./slurm-script.ts";
+import { batchScript, gresFor, jobFiles, type JobFiles, type SbatchOptions } from "./slurm-script.ts";
 import { OutputTail } from "./output-tail.ts";
 
 export interface SlurmJobSettings {
@@ -58,6 +59,7 @@ export class SlurmTrial implements RunningTrial {
   /** Resolves right after onExit. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  private resolveStarted!: (handle: SlurmHandle | undefined) => void;
   private readonly files: JobFiles;
   private readonly reports: RequeueAwareReports;
   private finished = false;
@@ -80,13 +82,13 @@ export class SlurmTrial implements RunningTrial {
     this.done = new Promise((r) => (this.resolveDone = r));
     const startIteration = Number(launch.env.TUNELAB_ITERATION ?? 0) || 0;
     this.reports = new RequeueAwareReports(startIteration, resume?.reportsSeen ?? 0);
+    this.started = new Promise((r) => (this.resolveStarted = r));
     if (resume) {
       this.handle = resume.handle;
       this.files = jobFiles(resume.handle.jobDir);
-      this.started = Promise.resolve(resume.handle);
+      this.resolveStarted(resume.handle);
     } else {
       this.files = jobFiles(jobDirFor(launch, settings.sharedDir));
-      this.started = this.submit();
     }
   }
 
@@ -104,7 +106,7 @@ export class SlurmTrial implements RunningTrial {
     if (!this.stopRequested) {
       this.stopRequested = true;
       if (this.handle) void this.signalStop(graceMs);
-      // Submission in flight: submit() cancels the job as soon as it has an id.
+      // Not submitted yet: submitted() cancels the job as soon as it has an id.
     }
     return this.done;
   }
@@ -119,8 +121,13 @@ export class SlurmTrial implements RunningTrial {
     this.killTimer = setTimeout(() => void this.cli.run(scancelArgv([id])), Math.max(0, graceMs));
   }
 
-  private async submit(): Promise<SlurmHandle | undefined> {
+  /**
+   * Writes the job files; returns the sbatch options of this attempt, or undefined after
+   * failing the trial with the reason. The executor submits (slurm-submit.ts), alone or in an array.
+   */
+  prepare(): SbatchOptions | undefined {
     const { launch, settings, files } = this;
+    if (this.finished) return undefined; // detached before it was submitted: nothing to run
     const program = launch.argv[0];
     if (!program) return this.failToStart("cannot start the trial: its command is empty (trainable.command needs at least a program)");
     const workers = workersOf(launch, settings.workers);
@@ -135,30 +142,42 @@ export class SlurmTrial implements RunningTrial {
     } catch (err) {
       return this.failToStart(`cannot write the Slurm job files of trial ${launch.trialId} in ${files.dir}: ${String(err)}`);
     }
-    const argv = sbatchArgv({
+    return {
       trialId: launch.trialId, script: files.script,
       stdoutPath: join(launch.trialDir, "stdout.log"), stderrPath: join(launch.trialDir, "stderr.log"),
       cpusPerTask: settings.cpusPerTrial ?? launch.resources.cpu, workers,
       ...pick(settings, ["partition", "account", "time", "extraArgs"]),
       ...opt("gres", gres),
-    });
-    const r = await this.cli.run(argv);
-    let jobId: string;
-    try {
-      if (r.code !== 0) throw new Error(r.stderr.trim() || `exit code ${r.code}`);
-      jobId = parseSbatchJobId(r.stdout);
-    } catch (err) {
-      return this.failToStart(`sbatch refused trial ${launch.trialId}: ${(err as Error).message}\n  command: ${argv.join(" ")}`);
-    }
-    this.handle = { kind: "slurm", jobId, jobDir: files.dir };
-    this.phase = "waiting";
-    if (this.stopRequested) void this.signalStop(0);
-    return this.handle;
+    };
   }
 
-  private async failToStart(message: string): Promise<undefined> {
-    await Promise.resolve(); // let start() return first
+  /** The job's directory (the array dir of an array this trial leads goes inside it). */
+  get jobDir(): string {
+    return this.files.dir;
+  }
+
+  /** sbatch accepted the job: `jobId` is `123`, or `123_4` for task 4 of an array. */
+  submitted(jobId: string): void {
+    this.handle = { kind: "slurm", jobId, jobDir: this.files.dir };
+    if (this.finished) {
+      // Detached while sbatch ran: no runner will ever know this job, so it must not run.
+      void this.cli.run(scancelArgv([jobId]));
+      this.resolveStarted(undefined);
+      return;
+    }
+    this.phase = "waiting";
+    this.resolveStarted(this.handle);
+    if (this.stopRequested) void this.signalStop(0);
+  }
+
+  /** sbatch refused the job (`message` says what it answered and the command). */
+  refused(message: string): void {
+    this.failToStart(message);
+  }
+
+  private failToStart(message: string): undefined {
     this.finish({ code: null, signal: null, stderrTail: message });
+    this.resolveStarted(undefined);
     return undefined;
   }
 

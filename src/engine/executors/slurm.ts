@@ -1,6 +1,7 @@
 /**
- * The Slurm executor: one sbatch job per trial attempt, one squeue call per
- * poll for all of them, scancel to stop. Which trials run is the runner's
+ * The Slurm executor: one sbatch job per trial attempt, or one job array for the
+ * trials with equal resources started together (slurm-submit.ts), one squeue call
+ * per poll for all of them, scancel to stop. Which trials run is the runner's
  * choice; where and when on the cluster is Slurm's. Results, logs and
  * checkpoints are written straight into the experiment dir, which must be on
  * a filesystem shared with the compute nodes (docs/slurm.md); a job that
@@ -9,6 +10,7 @@
 import type { Executor, ExecutorCapacity, ReattachOptions, RunningTrial, TrialEvents, TrialHandle, TrialLaunch, TrialState } from "./executor.ts";
 import { execSlurmCli, type SlurmCli } from "./slurm-cli.ts";
 import { isUnknownJobsError, jobPhase, parseSqueue, squeueArgv, type SqueueRow } from "./slurm-parse.ts";
+import { SlurmSubmitter } from "./slurm-submit.ts";
 import { isSlurmHandle, SlurmTrial, type SlurmJobSettings } from "./slurm-trial.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -26,6 +28,11 @@ export interface SlurmExecutorOptions extends Partial<SlurmJobSettings> {
   now?: () => number;
   /** Where poll failures are told (the controller not answering). Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * Trials with equal sbatch options that the runner starts together (one scheduling pass) go
+   * as one `sbatch --array`. Default true; false: one job per trial.
+   */
+  arrays?: boolean;
 }
 
 /** What the runner may schedule at once: the cluster's queue does the real placing, so only `concurrency` bounds it. */
@@ -44,6 +51,7 @@ export class SlurmExecutor implements Executor {
   private lastPoll = 0;
   private polling = false;
   private pollFailures = 0;
+  private readonly submitter: SlurmSubmitter;
 
   constructor(opts: SlurmExecutorOptions = {}) {
     this.cli = opts.cli ?? execSlurmCli({ ...(opts.env ? { env: opts.env } : {}) });
@@ -54,11 +62,22 @@ export class SlurmExecutor implements Executor {
     this.log = opts.log ?? ((m) => process.stderr.write(`tunelab: ${m}\n`));
     this.pollMs = opts.pollMs ?? 1000;
     this.reportPollMs = opts.reportPollMs ?? 200;
+    this.submitter = new SlurmSubmitter(this.cli, { arrays: opts.arrays ?? true, log: this.log });
   }
 
-  /** Submits one attempt; a refused submission arrives as onExit, never as an exception. */
+  /**
+   * Submits one attempt, together with the other starts of this synchronous stretch (an array
+   * when their options match); a refused submission arrives as onExit, never as an exception.
+   */
   start(launch: TrialLaunch, events: TrialEvents): RunningTrial {
-    return this.track(new SlurmTrial(launch, events, this.cli, this.settings, this.now));
+    const trial = this.track(new SlurmTrial(launch, events, this.cli, this.settings, this.now));
+    this.submitter.add(trial);
+    return trial;
+  }
+
+  /** sbatch calls so far, and how many of them submitted arrays. */
+  get submissions(): { sbatch: number; arrays: number } {
+    return { ...this.submitter.counts };
   }
 
   /** Watches a job a previous runner submitted; results after `reportsSeen` are delivered. */
@@ -153,8 +172,10 @@ export class SlurmExecutor implements Executor {
 export function slurmExecutorFromSpec(spec: SlurmExecutorSpec, configDir: string, opts: SlurmExecutorOptions = {}): SlurmExecutor {
   // opts.workers: config.resources.workers; Slurm runs them itself (srun), so no DistributedExecutor around this one.
   const { partition, account, time, gresPerTrial, extraArgs, sharedDir, cpusPerTrial } = spec;
+  // `arrays` is read loosely until SlurmExecutorSpec declares it (config.ts, validate.ts).
+  const arrays = (spec as { arrays?: unknown }).arrays;
   return new SlurmExecutor({
-    ...opts,
+    ...opts, ...(typeof arrays === "boolean" ? { arrays } : {}),
     ...(partition !== undefined ? { partition } : {}), ...(account !== undefined ? { account } : {}),
     ...(time !== undefined ? { time: String(time) } : {}), ...(gresPerTrial !== undefined ? { gresPerTrial } : {}),
     ...(extraArgs !== undefined ? { extraArgs } : {}), ...(cpusPerTrial !== undefined ? { cpusPerTrial } : {}),

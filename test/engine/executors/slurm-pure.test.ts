@@ -1,13 +1,14 @@
 /** The Slurm executor's pure parts: sbatch argv, the batch script, squeue/sbatch parsing, and requeue-aware report reading. */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { batchScript, gresFor, jobFiles, NOT_SHARED_EXIT, sbatchArgv } from "../../../src/engine/executors/slurm-script.ts";
-import { externalEndReason, isUnknownJobsError, jobPhase, parseRuns, parseSbatchJobId, parseSqueue, scancelArgv, squeueArgv } from "../../../src/engine/executors/slurm-parse.ts";
+import { batchScript, gresFor, jobFiles, NOT_SHARED_EXIT, sbatchArgv, type SbatchOptions } from "../../../src/engine/executors/slurm-script.ts";
+import { expandArrayTasks, externalEndReason, isUnknownJobsError, jobPhase, parseRuns, parseSbatchJobId, parseSqueue, scancelArgv, squeueArgv } from "../../../src/engine/executors/slurm-parse.ts";
+import { arrayFiles, arrayKey, arrayLinks, arrayScript, arraySbatchOptions, arrayTaskId, groupSubmissions } from "../../../src/engine/executors/slurm-array.ts";
 import { RequeueAwareReports, type TailOutcome } from "../../../src/engine/executors/slurm-reports.ts";
 
 const base = { trialId: "ab_00001", cpusPerTask: 2, workers: 1, stdoutPath: "/e/t/stdout.log", stderrPath: "/e/t/stderr.log", script: "/e/t/.slurm/attempt-1/job.sh" };
@@ -27,6 +28,10 @@ describe("sbatchArgv", () => {
     const argv = sbatchArgv({ ...base, workers: 4, gres: "gpu:1" });
     assert.ok(argv.includes("--ntasks=4") && argv.includes("--gpus-per-task=1") && !argv.some((a) => a.startsWith("--gres")));
   });
+  it("an array: --array=0-<n-1> after the name, the array's own name", () => {
+    const argv = sbatchArgv({ ...base, jobName: "tunelab-ab_00001+3", arraySize: 4 });
+    assert.deepEqual(argv.slice(0, 4), ["sbatch", "--parsable", "--job-name=tunelab-ab_00001+3", "--array=0-3"]);
+  });
   it("fractional CPUs round up; gres comes from resources.gpu unless gresPerTrial says otherwise", () => {
     assert.ok(sbatchArgv({ ...base, cpusPerTask: 0.5 }).includes("--cpus-per-task=1"));
     assert.equal(gresFor(0, undefined), undefined);
@@ -44,13 +49,37 @@ describe("parsing Slurm's answers", () => {
     assert.throws(() => parseSbatchJobId("sbatch: error: Batch job submission failed"), /did not print a job id/);
   });
   it("one squeue for all jobs, with finished ones included", () => {
-    assert.deepEqual(squeueArgv(["1", "2", "3"]), ["squeue", "--noheader", "--states=all", "--jobs=1,2,3", "--format=%i %T %r"]);
+    assert.deepEqual(squeueArgv(["1", "2_0", "2_1"]), ["squeue", "--noheader", "--array", "--states=all", "--jobs=1,2_0,2_1", "--format=%i %T %r"]);
   });
-  it("parses squeue rows, skipping collapsed array ranges", () => {
-    const rows = parseSqueue(" 12 RUNNING None\n13 PENDING BeginTime\n29_[2-4] PENDING None\n14 CANCELLED None\n");
-    assert.deepEqual([...rows.keys()], ["12", "13", "14"]);
+  it("parses squeue rows; a collapsed range of pending array tasks stands for each task", () => {
+    const rows = parseSqueue(" 12 RUNNING None\n13 PENDING BeginTime\n29_[2-4,7%2] PENDING Resources\n29_0 RUNNING None\n14 CANCELLED None\n");
+    assert.deepEqual([...rows.keys()], ["12", "13", "29_2", "29_3", "29_4", "29_7", "29_0", "14"]);
     assert.deepEqual(rows.get("13"), { state: "PENDING", reason: "BeginTime" });
+    assert.deepEqual(rows.get("29_3"), { state: "PENDING", reason: "Resources" });
+    assert.equal(rows.get("29_0")!.state, "RUNNING");
     assert.ok(isUnknownJobsError("slurm_load_jobs error: Invalid job id specified"));
+  });
+  it("expands array task ranges, and nothing that is not one", () => {
+    assert.deepEqual(expandArrayTasks("5_[0-2]"), ["5_0", "5_1", "5_2"]);
+    assert.deepEqual(expandArrayTasks("5_[3,9-10%4]"), ["5_3", "5_9", "5_10"]);
+    assert.deepEqual(expandArrayTasks("5_3"), []);
+    assert.deepEqual(expandArrayTasks("5_[4-2]"), []);
+    assert.deepEqual(expandArrayTasks("x_[1-2]"), []);
+    assert.deepEqual(expandArrayTasks("5_[0-99999999]"), [], "an absurd range is not expanded");
+  });
+  it("a range expands to exactly its tasks (property)", () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 30 }), (tasks) => {
+      // squeue's own compression: runs of consecutive indices as a-b.
+      const sorted = [...tasks].sort((a, b) => a - b);
+      const parts: string[] = [];
+      for (let i = 0; i < sorted.length;) {
+        let j = i;
+        while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+        parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+        i = j + 1;
+      }
+      assert.deepEqual(expandArrayTasks(`42_[${parts.join(",")}]`), sorted.map((t) => `42_${t}`));
+    }));
   });
   it("classifies states: a requeued job is waiting again, unknown states count as alive", () => {
     assert.equal(jobPhase("PENDING"), "waiting");
@@ -70,10 +99,10 @@ describe("parsing Slurm's answers", () => {
     assert.deepEqual(scancelArgv(["5"]), ["scancel", "5"]);
     assert.deepEqual(scancelArgv(["5"], "TERM"), ["scancel", "--full", "--signal=TERM", "5"]);
   });
-  it("parses the runs file and leaves out a line still being written", () => {
-    assert.deepEqual(parseRuns("0 0 0 node1\n1 120 4 node2\n2 3"), [
+  it("parses the runs file (with the job id when the job wrote it) and leaves out a line still being written", () => {
+    assert.deepEqual(parseRuns("0 0 0 node1\n1 120 4 node2 77_3\n2 3"), [
       { restartCount: 0, offset: 0, iteration: 0, host: "node1" },
-      { restartCount: 1, offset: 120, iteration: 4, host: "node2" },
+      { restartCount: 1, offset: 120, iteration: 4, host: "node2", jobId: "77_3" },
     ]);
   });
 });
@@ -177,7 +206,7 @@ describe("batchScript", () => {
     const { r, files } = runScript("exit3", ["bash", "-c", "exit 3"], { TUNELAB_ITERATION: "0" });
     assert.equal(r.status, 3);
     assert.equal(readFileSync(files.exit, "utf8").trim(), "3");
-    assert.match(readFileSync(files.runs, "utf8"), /^0 0 0 \S+\n$/);
+    assert.match(readFileSync(files.runs, "utf8"), /^0 0 0 \S+ none\n$/);
   });
 
   it("a requeued run restores the trial dir's highest checkpoint and starts on a fresh report line", () => {
@@ -202,5 +231,72 @@ describe("batchScript", () => {
     const { r } = runScript("noprobe", ["true"], {}, {}, false);
     assert.equal(r.status, NOT_SHARED_EXIT);
     assert.match(r.stderr, /not visible on .*shared with the compute nodes/);
+  });
+});
+
+describe("job arrays", () => {
+  const opts = (trialId: string, more: Partial<SbatchOptions> = {}): SbatchOptions => ({
+    ...base, trialId, stdoutPath: `/e/${trialId}/stdout.log`, stderrPath: `/e/${trialId}/stderr.log`, script: `/e/${trialId}/.slurm/attempt-1/job.sh`, ...more,
+  });
+
+  it("trials that differ only in their own files share a key; resources, partition or extra args split them", () => {
+    assert.equal(arrayKey(opts("a")), arrayKey(opts("b")));
+    assert.notEqual(arrayKey(opts("a")), arrayKey(opts("b", { cpusPerTask: 4 })));
+    assert.notEqual(arrayKey(opts("a")), arrayKey(opts("b", { gres: "gpu:1" })));
+    assert.notEqual(arrayKey(opts("a")), arrayKey(opts("b", { partition: "gpu" })));
+    assert.notEqual(arrayKey(opts("a", { extraArgs: ["--mem=1G"] })), arrayKey(opts("b", { extraArgs: ["--mem=2G"] })));
+  });
+
+  it("groups in order of first appearance, splits at the largest array, leaves a lone kind as a single job", () => {
+    const items = [opts("a"), opts("g1", { gres: "gpu:1" }), opts("b"), opts("c"), opts("d"), opts("e")];
+    assert.deepEqual(groupSubmissions(items, (o) => o, 3).map((g) => g.map((o) => o.trialId)), [["a", "b", "c"], ["d", "e"], ["g1"]]);
+  });
+
+  it("an array's sbatch options: shared resources, the first trial's name plus a count, logs by task index", () => {
+    const files = arrayFiles("/e/a/.slurm/attempt-1/array");
+    const o = arraySbatchOptions([opts("a"), opts("b"), opts("c")], files);
+    assert.deepEqual(sbatchArgv(o), [
+      "sbatch", "--parsable", "--job-name=tunelab-a+2", "--array=0-2", `--output=${files.dir}/%a.out`, `--error=${files.dir}/%a.err`,
+      "--open-mode=append", "--requeue", "--cpus-per-task=2", files.script,
+    ]);
+    assert.equal(arrayTaskId("812", 2), "812_2");
+  });
+
+  it("task i runs trial i's own job script: its exit marker, its runs line naming <array>_<i>, its logs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tunelab-slurm-array-"));
+    const tasks = ["t0", "t1"].map((id) => {
+      const trialDir = join(dir, id);
+      const files = jobFiles(join(trialDir, ".slurm", "attempt-1"));
+      mkdirSync(files.dir, { recursive: true });
+      writeFileSync(files.probe, "x\n");
+      const argv = ["bash", "-c", `echo out-${id}; echo err-${id} >&2; echo '{"result":{"who":"${id}"}}' >&3; exit ${id === "t1" ? 4 : 0}`];
+      writeFileSync(files.script, batchScript({ trialId: id, argv, cwd: dir, env: {}, trialDir, files, workers: 1, gpus: false }));
+      return { trialDir, files, jobDir: files.dir, stdoutPath: join(trialDir, "stdout.log"), stderrPath: join(trialDir, "stderr.log") };
+    });
+    const array = arrayFiles(join(tasks[0]!.jobDir, "array"));
+    mkdirSync(array.dir);
+    writeFileSync(array.script, arrayScript(array.dir));
+    for (const [link, target] of arrayLinks(array.dir, tasks)) symlinkSync(target, link);
+    execFileSync("bash", ["-n", array.script]);
+    // As slurmstepd would: the log links opened for append by the job's own stdout and stderr.
+    const r = spawnSync("bash", ["-c", `exec bash "$0" >>"$1" 2>>"$2"`, array.script, join(array.dir, "1.out"), join(array.dir, "1.err")], {
+      env: { PATH: process.env.PATH!, SLURM_ARRAY_JOB_ID: "812", SLURM_ARRAY_TASK_ID: "1", SLURM_JOB_ID: "814" }, encoding: "utf8",
+    });
+    assert.equal(r.status, 4, r.stderr);
+    const [t0, t1] = tasks;
+    assert.equal(readFileSync(t1!.files.exit, "utf8").trim(), "4");
+    assert.match(readFileSync(t1!.files.runs, "utf8"), /^0 0 0 \S+ 812_1\n$/);
+    assert.equal(JSON.parse(readFileSync(t1!.files.reports, "utf8")).result.who, "t1");
+    assert.equal(readFileSync(t1!.stdoutPath, "utf8"), "out-t1\n");
+    assert.equal(readFileSync(t1!.stderrPath, "utf8"), "err-t1\n");
+    assert.throws(() => readFileSync(t0!.files.exit), "task 0's trial did not run");
+  });
+
+  it("a task whose job script is not visible stops with a message about the shared filesystem", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tunelab-slurm-array-"));
+    writeFileSync(join(dir, "array.sh"), arrayScript(dir));
+    const r = spawnSync("bash", [join(dir, "array.sh")], { env: { PATH: process.env.PATH!, SLURM_ARRAY_TASK_ID: "3" }, encoding: "utf8" });
+    assert.equal(r.status, NOT_SHARED_EXIT);
+    assert.match(r.stderr, /array task 3: .*not visible on .*shared with the compute nodes/);
   });
 });
