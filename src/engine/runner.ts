@@ -17,7 +17,7 @@ import { buildLaunch } from "./trainables/launch.ts";
 import { Journal } from "./store/journal.ts";
 import type { ExperimentOutcome, JournalEvent } from "./store/events.ts";
 import type { ExperimentState } from "./store/state.ts";
-import { checkpointsToDelete, persistCheckpoint, removeCheckpoint } from "./store/checkpoints.ts";
+import { checkpointsToDelete, persistCheckpoint, removeCheckpoint, type RemoteCheckpointRef } from "./store/checkpoints.ts";
 import { TrialFileWriters, writeErrorFile, writeParams } from "./store/trial-files.ts";
 import { completeResult } from "./runner/results.ts";
 import { Trial } from "./runner/trial.ts";
@@ -75,6 +75,8 @@ export class Runner {
    * They were acknowledged once, so they are dropped (a checkpoint among them is kept).
    */
   private readonly replayUntil = new Map<Trial, number>();
+  /** Retention of a checkpoint kept on its host deletes it there too (ssh executor). */
+  private readonly removeRemote = (ref: RemoteCheckpointRef): void => this.opts.executor.removeRemoteCheckpoint?.(ref);
   private readonly callbacks: RunnerCallbacks[];
   private schedulerSavedAt = 0;
   private searcherSavedAt = 0;
@@ -516,7 +518,7 @@ export class Runner {
     const donor = this.byId.get(change.donorId);
     let copied: { iteration: number; path: string } | undefined;
     if (donor && donor !== trial) {
-      const result = copyDonorCheckpoint(expDir, trial, donor);
+      const result = copyDonorCheckpoint(expDir, trial, donor, this.removeRemote);
       if (!result) return; // the donor lost its checkpoint: the trial keeps its own config and state
       for (const path of result.removed) this.log({ t: "checkpoint_removed", ts: Date.now(), id: trial.id, path });
       copied = result.copied;
@@ -604,7 +606,7 @@ export class Runner {
     if (keep === undefined) return;
     const order = config.checkpoints?.scoreOrder ?? (config.checkpoints?.scoreAttr ? "max" : config.mode ?? "max");
     for (const gone of checkpointsToDelete(trial.checkpoints, { keep, scoreOrder: order, ...(scoreAttr ? { scoreAttr } : {}) })) {
-      removeCheckpoint(join(expDir, gone.path));
+      removeCheckpoint(join(expDir, gone.path), this.removeRemote);
       trial.checkpoints = trial.checkpoints.filter((c) => c.path !== gone.path);
       this.log({ t: "checkpoint_removed", ts: Date.now(), id: trial.id, path: gone.path });
     }

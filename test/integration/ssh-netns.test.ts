@@ -146,7 +146,8 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
     space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
     executor: { kind: "ssh", hosts, sshConfig: two.config },
   }, configPath));
-  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS });
+  // Eager: a copy of every checkpoint is here, so the trials can go on elsewhere while their host is gone.
+  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS, checkpoints: "eager" });
   const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
   const dir = prepared.expDir;
   const run = runner.run();

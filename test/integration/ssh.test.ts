@@ -13,6 +13,7 @@ import { SshExecutor } from "../../src/engine/executors/ssh.ts";
 import type { ReportMessage, TrialEvents, TrialExit, TrialLaunch } from "../../src/engine/executors/executor.ts";
 import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
 import { buildLaunch } from "../../src/engine/trainables/launch.ts";
+import { readRemoteCheckpoint } from "../../src/engine/store/checkpoints.ts";
 import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
 import { ROOT } from "./helpers.ts";
 
@@ -38,7 +39,7 @@ after(() => {
   rmSync(remoteRoot, { recursive: true, force: true });
 });
 
-function executor(opts: { hostLostMs?: number } = {}): SshExecutor {
+function executor(opts: { hostLostMs?: number; checkpoints?: "lazy" | "eager" } = {}): SshExecutor {
   return new SshExecutor({
     hosts: [{ host: env!.host, cpus: 2, gpus: 2, workdir: remoteRoot }],
     syncRoot: project, sshConfig: env!.config, pollMs: 100, ...opts,
@@ -89,9 +90,9 @@ function collect(): Collected {
 
 const steps = (c: Collected): number[] => c.reports.map((r) => r.result.step as number);
 
-test("a trial runs on the ssh host: code synced, reports in order, logs and checkpoint fetched, GPU per host", async (t) => {
+test("a trial runs on the ssh host: code synced, reports in order, logs and (eager) checkpoint fetched, GPU per host", async (t) => {
   if (!env) return t.skip(skipReason);
-  const ex = executor();
+  const ex = executor({ checkpoints: "eager" });
   const c = collect();
   const launch = launchFor({ steps: 4, x: "a b $(touch /tmp/pwned) 'q'", checkpoint_at: 2 });
   const trial = ex.start(launch, c.events);
@@ -178,7 +179,7 @@ test("stop() ends the remote process group", async (t) => {
   await ex.close(1000);
 });
 
-test("a small experiment runs over ssh through the Tuner: every trial's results, checkpoints kept locally", async (t) => {
+test("a small experiment runs over ssh through the Tuner: every trial's results, checkpoints kept on the host behind local placeholders", async (t) => {
   if (!env) return t.skip(skipReason);
   const { Tuner } = await import("../../src/engine/tuner.ts");
   const { grid } = await import("../../src/engine/space/domains.ts");
@@ -195,7 +196,9 @@ test("a small experiment runs over ssh through the Tuner: every trial's results,
   for (const trial of trials) {
     assert.equal(trial.status, "TERMINATED", trial.error);
     assert.equal(trial.metrics?.step, 3);
-    assert.ok(trial.checkpoint && existsSync(join(trial.checkpoint, "state.json")), `checkpoint of ${trial.trialId} is local`);
+    const ref = trial.checkpoint ? readRemoteCheckpoint(trial.checkpoint) : undefined;
+    assert.equal(ref?.host, env.host, `checkpoint of ${trial.trialId} is a placeholder for the host's`);
+    assert.ok(existsSync(join(ref.path, "state.json")), `${ref.path} is on the host ("remote" is this machine)`);
     const lines = readFileSync(join(trial.path, "result.json"), "utf8").trim().split("\n");
     assert.equal(lines.length, 3, "no duplicated or lost results");
   }

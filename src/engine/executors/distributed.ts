@@ -8,6 +8,7 @@
 import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Executor, RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
+import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
 
 export interface DistributedOptions {
   workers: number;
@@ -133,6 +134,11 @@ export class DistributedExecutor implements Executor {
 
   close(graceMs: number): Promise<void> {
     return this.inner.close(graceMs);
+  }
+
+  /** Rank 0's checkpoints are the trial's: retention deletes them where they are (ssh). */
+  removeRemoteCheckpoint(ref: RemoteCheckpointRef): void {
+    this.inner.removeRemoteCheckpoint?.(ref);
   }
 
   /** SIGKILLs local ranks now (runner exit hook); remote ranks are left to their executor. */

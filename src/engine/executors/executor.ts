@@ -7,6 +7,7 @@
  * them before use, so every addition is backward compatible. See docs/executors.md.
  */
 import type { TrialResources } from "../store/events.ts";
+import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
 
 export interface TrialLaunch {
   trialId: string;
@@ -123,6 +124,11 @@ export interface Executor {
   poll?(handles: readonly TrialHandle[]): Promise<TrialState[]>;
   /** Copies a checkpoint directory the trial wrote where it ran (`path`, as reported) to the local `dest`. */
   fetchCheckpoint?(handle: TrialHandle, path: string, dest: string): Promise<void>;
+  /**
+   * Deletes a checkpoint that stayed on its host (retention dropped its local placeholder,
+   * store/checkpoints.ts). Fire and forget: a host that cannot be reached keeps the files.
+   */
+  removeRemoteCheckpoint?(ref: RemoteCheckpointRef): void;
   /** Copies the trial's stdout.log and stderr.log into `dest` (a local dir). */
   fetchLogs?(handle: TrialHandle, dest: string): Promise<void>;
   /** Lets go of every connection without stopping remote trials (the runner is exiting to be resumed). */

@@ -140,12 +140,13 @@ export class SshConnection {
     return "tar";
   }
 
-  /** Copies remote dir `src` (absolute) into local `dest` (created). */
-  async fetchDir(src: string, dest: string): Promise<void> {
+  /** Copies remote dir `src` (absolute) into local `dest` (created); resolves with the bytes that came over. */
+  async fetchDir(src: string, dest: string): Promise<number> {
     mkdirSync(dest, { recursive: true });
     const r = await this.exec(`tar -C ${shQuote(src)} -cf - .`, { timeoutMs: 600_000 });
     if (r.code !== 0) throw new Error(`cannot fetch ${this.host}:${src}: ${r.stderr.trim() || `ssh exit ${r.code}`}`);
     const x = await runProcess(["tar", "-C", dest, "-xf", "-"], r.stdout, 600_000);
     if (x.code !== 0) throw new Error(`cannot unpack ${this.host}:${src} into ${dest}: ${x.stderr.trim()}`);
+    return r.stdout.length;
   }
 }

@@ -18,6 +18,8 @@ import { shQuote } from "./remote-quote.ts";
 import { SshConnection } from "./ssh-connection.ts";
 import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-trial.ts";
 import { TAIL_MAX_BYTES } from "./output-tail.ts";
+import { RemoteCheckpoints, type CheckpointHost, type CheckpointTransfers } from "./ssh-checkpoints.ts";
+import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
 
 export interface SshExecutorOptions {
   hosts: readonly SshHostSpec[];
@@ -32,6 +34,12 @@ export interface SshExecutorOptions {
   /** Use one ControlMaster per host (default true). */
   multiplex?: boolean;
   controlDir?: string;
+  /**
+   * "lazy" (default): checkpoints stay on the host that wrote them; the runner keeps a placeholder
+   * and the files move only when a restore needs them on another host. "eager": every reported
+   * checkpoint is fetched at once (a lost host then loses nothing).
+   */
+  checkpoints?: "lazy" | "eager";
 }
 
 interface Host {
@@ -55,6 +63,8 @@ interface Host {
 interface Pending {
   trial: SshTrial;
   launch: TrialLaunch;
+  /** Since when it waits for the host that holds its restore checkpoint to answer again. */
+  waitingForSource?: number;
 }
 
 export class SshExecutor implements Executor {
@@ -64,6 +74,7 @@ export class SshExecutor implements Executor {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointCount = 0;
+  private readonly checkpoints: RemoteCheckpoints;
 
   constructor(private readonly opts: SshExecutorOptions) {
     if (opts.hosts.length === 0) throw new Error('the ssh executor needs at least one host in executor.hosts, like [{ host: "gpu1", cpus: 8 }]');
@@ -78,6 +89,19 @@ export class SshExecutor implements Executor {
       workdir: spec.workdir ?? "~/tunelab",
       ready: undefined, trials: new Map(), waitingSince: undefined, lastError: "", down: false, polling: false, probing: false, abandoned: [],
     }));
+    this.checkpoints = new RemoteCheckpoints((name) => {
+      const host = this.hosts.find((h) => h.spec.host === name);
+      return host && this.checkpointHost(host);
+    });
+  }
+
+  /** Checkpoint bytes and time moved between hosts and this machine so far. */
+  get checkpointTransfers(): Readonly<CheckpointTransfers> {
+    return this.checkpoints.transfers;
+  }
+
+  removeRemoteCheckpoint(ref: RemoteCheckpointRef): void {
+    this.checkpoints.remove(ref);
   }
 
   capacity(): ExecutorCapacity {
@@ -134,7 +158,7 @@ export class SshExecutor implements Executor {
     if (!isSshHandle(handle)) throw new Error(`not an ssh trial handle: ${JSON.stringify(handle)}`);
     const host = this.hosts.find((h) => h.spec.host === handle.host);
     if (!host) throw new Error(`host ${handle.host} of the checkpoint ${path} is not in executor.hosts`);
-    await host.conn.fetchDir(path, dest);
+    await this.checkpoints.fetch(this.checkpointHost(host), path, dest);
   }
 
   async fetchLogs(handle: TrialHandle, dest: string): Promise<void> {
@@ -185,7 +209,8 @@ export class SshExecutor implements Executor {
         p.trial.fail("tunelab: stopped before it started", false);
         continue;
       }
-      const host = this.hosts.find((h) => !h.down && fits(h.pool, p.launch.resources));
+      const host = this.hostFor(p);
+      if (host === "failed") continue;
       const grant = host?.pool.tryAcquire(p.launch.resources);
       if (!host || !grant) {
         i += 1;
@@ -197,6 +222,38 @@ export class SshExecutor implements Executor {
     }
   }
 
+  /**
+   * Where a queued trial goes: the host that holds its restore checkpoint when that one has
+   * room (nothing to copy), else the first host with room. A trial whose checkpoint is on a
+   * host that does not answer waits for it, at most `hostLostMs`, then fails (not retried:
+   * its state is out of reach).
+   */
+  private hostFor(p: Pending): Host | undefined | "failed" {
+    const sourceName = this.checkpoints.sourceHost(p.launch.env.TUNELAB_RESTORE);
+    const source = sourceName === undefined ? undefined : this.hosts.find((h) => h.spec.host === sourceName);
+    if (source?.down) {
+      p.waitingForSource ??= Date.now();
+      if (Date.now() - p.waitingForSource < (this.opts.hostLostMs ?? 60_000)) return undefined;
+      this.pending.splice(this.pending.indexOf(p), 1);
+      p.trial.fail(`trial ${p.launch.trialId} cannot restart: its latest checkpoint is on ssh host ${source.spec.host}, which has not answered for ${Math.round((Date.now() - p.waitingForSource) / 1000)} s (${source.lastError || "no answer"}); executor.checkpoints "eager" keeps a copy on this machine`, false);
+      return "failed";
+    }
+    p.waitingForSource = undefined;
+    if (source && fits(source.pool, p.launch.resources)) return source;
+    return this.hosts.find((h) => !h.down && fits(h.pool, p.launch.resources));
+  }
+
+  private checkpointHost(host: Host): CheckpointHost {
+    return {
+      name: host.spec.host, conn: host.conn,
+      get down() {
+        return host.down;
+      },
+      prepare: () => (host.ready ??= this.prepareHost(host)),
+      workdir: () => host.conn.absolute(host.workdir),
+    };
+  }
+
   private async launchOn(host: Host, p: Pending, grant: Grant): Promise<void> {
     const { trial, launch } = p;
     (trial as { host: string }).host = host.spec.host;
@@ -205,10 +262,8 @@ export class SshExecutor implements Executor {
       await host.ready;
       const workdir = host.conn.absolute(host.workdir);
       const dir = `${workdir}/experiments/${basename(dirname(launch.trialDir))}/${basename(launch.trialDir)}/attempt-${launch.attempt ?? 1}`;
-      const env = this.remoteEnv(host, launch, workdir, dir, grant);
-      if (launch.env.TUNELAB_RESTORE) {
-        await host.conn.sync(launch.env.TUNELAB_RESTORE, `${dir}/restore`);
-      }
+      const restore = launch.env.TUNELAB_RESTORE ? await this.checkpoints.stage(this.checkpointHost(host), launch.env.TUNELAB_RESTORE, `${dir}/restore`, launch.trialId) : undefined;
+      const env = this.remoteEnv(host, launch, workdir, dir, grant, restore);
       const params = existsSync(join(launch.trialDir, "params.json")) ? readFileSync(join(launch.trialDir, "params.json"), "utf8") : "{}";
       const script = launchScript({ dir, cwd: this.remotePath(launch.cwd, workdir), argv: this.remoteArgv(host, launch.argv, workdir), env, params });
       const r = await host.conn.exec(script, { timeoutMs: 60_000 });
@@ -254,7 +309,7 @@ export class SshExecutor implements Executor {
     return out;
   }
 
-  private remoteEnv(host: Host, launch: TrialLaunch, workdir: string, dir: string, grant: Grant): Record<string, string> {
+  private remoteEnv(host: Host, launch: TrialLaunch, workdir: string, dir: string, grant: Grant, restore: string | undefined): Record<string, string> {
     const localPy = pythonPackageDir();
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(launch.env)) env[k] = v.split(":").map((part) => (part === localPy ? `${workdir}/python` : part)).join(":");
@@ -264,7 +319,7 @@ export class SshExecutor implements Executor {
       TUNELAB_EXPERIMENT_DIR: dirname(dirname(dir)),
       TUNELAB_REPORT_FD: "3",
     });
-    if (launch.env.TUNELAB_RESTORE) env.TUNELAB_RESTORE = `${dir}/restore`;
+    if (restore) env.TUNELAB_RESTORE = restore;
     if (grant.gpuIds.length > 0) env.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
     else if ((host.spec.gpus ?? 0) > 0) env.CUDA_VISIBLE_DEVICES = "";
     return env;
@@ -285,6 +340,8 @@ export class SshExecutor implements Executor {
   private ensurePolling(): void {
     if (this.timer || this.closed) return;
     this.timer = setInterval(() => {
+      // Trials waiting for a host to come back give up after a while, even when nothing else moves.
+      if (this.pending.some((p) => p.waitingForSource !== undefined)) this.place();
       for (const h of this.hosts) {
         if (h.down) void this.probeHost(h);
         else {
@@ -384,9 +441,12 @@ export class SshExecutor implements Executor {
     return r.stdout.toString("utf8").split("\n").slice(-50).join("\n").trimEnd();
   }
 
+  /** A reported checkpoint: a placeholder that points at it on the host, or (eager) a local copy. */
   private async fetchReported(trial: SshTrial, remote: string): Promise<string> {
+    const handle = trial.handle as SshTrialHandle;
     const dest = join(trial.trialDir, ".fetched", `${basename(remote)}-${++this.checkpointCount}`);
-    await this.fetchCheckpoint(trial.handle as SshTrialHandle, remote, dest);
+    if ((this.opts.checkpoints ?? "lazy") === "lazy") return this.checkpoints.placeholder(dest, handle.host, remote, handle.dir);
+    await this.fetchCheckpoint(handle, remote, dest);
     return dest;
   }
 }

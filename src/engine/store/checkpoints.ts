@@ -3,7 +3,7 @@
  * `checkpoint_score_order`) as a pure decision, plus the few file moves that
  * persist and remove checkpoint dirs.
  */
-import { cpSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CheckpointSpec } from "../config.ts";
 
@@ -72,7 +72,58 @@ export function persistCheckpoint(src: string, trialDir: string, iteration: numb
   return dest;
 }
 
-/** Deletes a checkpoint dir; one already gone is fine (retention may be replayed after a crash). */
-export function removeCheckpoint(path: string): void {
+/**
+ * Deletes a checkpoint dir; one already gone is fine (retention may be replayed after a crash).
+ * A placeholder of a checkpoint kept on a remote host hands its reference to `removeRemote`
+ * (unless another trial shares it since a PBT exploit).
+ */
+export function removeCheckpoint(path: string, removeRemote?: (ref: RemoteCheckpointRef) => void): void {
+  const ref = readRemoteCheckpoint(path);
   rmSync(path, { recursive: true, force: true });
+  if (ref && !ref.shared) removeRemote?.(ref);
+}
+
+/**
+ * A checkpoint that stays on the host where the trial wrote it (ssh executor): locally a
+ * placeholder dir holding only REMOTE_CHECKPOINT_FILE, which says where the files are. The
+ * journal and retention treat the placeholder like any checkpoint dir; the executor fetches the
+ * files when a restore needs them elsewhere, and the files then replace the placeholder.
+ */
+export interface RemoteCheckpointRef {
+  /** The ssh destination, as in executor.hosts. */
+  host: string;
+  /** Absolute path on that host. */
+  path: string;
+  /** `tunelab-remote://<host><path>`, the extension's read-only file system address. */
+  uri: string;
+  /** Another trial's placeholder points at the same files (PBT exploit): never deleted remotely. */
+  shared?: boolean;
+}
+
+export const REMOTE_CHECKPOINT_FILE = ".tunelab-remote-checkpoint.json";
+
+/** `tunelab-remote://<host><abs path>` (src/extension/fs/remote-fs.ts). */
+export function remoteCheckpointUri(host: string, path: string): string {
+  return `tunelab-remote://${encodeURIComponent(host)}${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** Makes `dir` the placeholder of the checkpoint at `path` on `host`. */
+export function writeRemoteCheckpoint(dir: string, host: string, path: string, shared = false): RemoteCheckpointRef {
+  const ref: RemoteCheckpointRef = { host, path, uri: remoteCheckpointUri(host, path), ...(shared ? { shared } : {}) };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, REMOTE_CHECKPOINT_FILE), JSON.stringify(ref) + "\n");
+  return ref;
+}
+
+/** The remote checkpoint `dir` stands for, or undefined for a checkpoint whose files are here. */
+export function readRemoteCheckpoint(dir: string): RemoteCheckpointRef | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, REMOTE_CHECKPOINT_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+  const ref = JSON.parse(text) as Partial<RemoteCheckpointRef>;
+  if (typeof ref.host !== "string" || typeof ref.path !== "string") throw new Error(`${join(dir, REMOTE_CHECKPOINT_FILE)} does not name a host and path: ${text.slice(0, 200)}`);
+  return { host: ref.host, path: ref.path, uri: ref.uri ?? remoteCheckpointUri(ref.host, ref.path), ...(ref.shared ? { shared: true } : {}) };
 }

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { checkpointDirName, checkpointsToDelete, persistCheckpoint, removeCheckpoint, type CheckpointEntry } from "../../../src/engine/store/checkpoints.ts";
+import {
+  checkpointDirName, checkpointsToDelete, persistCheckpoint, readRemoteCheckpoint, removeCheckpoint, writeRemoteCheckpoint,
+  type CheckpointEntry, type RemoteCheckpointRef,
+} from "../../../src/engine/store/checkpoints.ts";
+import { copyDonorCheckpoint } from "../../../src/engine/runner/exploit.ts";
+import { Trial } from "../../../src/engine/runner/trial.ts";
 
 // Distinct iterations, in save order, with an optional score each.
 const checkpointsArb = fc
@@ -76,4 +81,43 @@ test("persistCheckpoint moves the reported dir to checkpoint_NNNNNN, replacing a
   removeCheckpoint(dest);
   removeCheckpoint(dest); // already gone is fine
   assert.ok(!existsSync(dest));
+});
+
+test("a remote checkpoint's placeholder names its host, path and tunelab-remote URI; a local checkpoint has none", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-remote-ckpt-"));
+  const ref = writeRemoteCheckpoint(join(dir, "p"), "gpu 1", "/w/experiments/e/t/attempt-1/.staging/ckpt-1");
+  assert.equal(ref.uri, "tunelab-remote://gpu%201/w/experiments/e/t/attempt-1/.staging/ckpt-1");
+  assert.deepEqual(readRemoteCheckpoint(join(dir, "p")), ref);
+  mkdirSync(join(dir, "local"));
+  assert.equal(readRemoteCheckpoint(join(dir, "local")), undefined);
+  writeFileSync(join(dir, "local", ".tunelab-remote-checkpoint.json"), "{}");
+  assert.throws(() => readRemoteCheckpoint(join(dir, "local")), /does not name a host and path/);
+});
+
+test("removing a placeholder hands its remote checkpoint to the executor, unless a PBT exploit shares it", () => {
+  const expDir = mkdtempSync(join(tmpdir(), "tunelab-remote-ret-"));
+  const removed: RemoteCheckpointRef[] = [];
+  const gone = (ref: RemoteCheckpointRef): void => void removed.push(ref);
+  writeRemoteCheckpoint(join(expDir, "a", "checkpoint_000001"), "h1", "/r/a1");
+  removeCheckpoint(join(expDir, "a", "checkpoint_000001"), gone);
+  assert.deepEqual(removed.map((r) => [r.host, r.path]), [["h1", "/r/a1"]]);
+  assert.ok(!existsSync(join(expDir, "a", "checkpoint_000001")));
+  // PBT: b exploits a's checkpoint at iteration 4; from then on neither side deletes the shared files.
+  const donor = new Trial("a", 0, {}, { cpu: 1, gpu: 0 }, "a");
+  const trial = new Trial("b", 1, {}, { cpu: 1, gpu: 0 }, "b");
+  writeRemoteCheckpoint(join(expDir, "a", "checkpoint_000004"), "h1", "/r/a4");
+  donor.checkpoints = [{ iteration: 4, path: join("a", "checkpoint_000004") }];
+  writeRemoteCheckpoint(join(expDir, "b", "checkpoint_000005"), "h2", "/r/b5");
+  trial.checkpoints = [{ iteration: 5, path: join("b", "checkpoint_000005") }];
+  const copy = copyDonorCheckpoint(expDir, trial, donor, gone);
+  assert.deepEqual(copy?.removed, [join("b", "checkpoint_000005")]);
+  assert.deepEqual(removed.map((r) => r.path), ["/r/a1", "/r/b5"], "b's own later checkpoint is deleted on its host");
+  assert.equal(readRemoteCheckpoint(join(expDir, "b", "checkpoint_000004"))?.path, "/r/a4");
+  removeCheckpoint(join(expDir, "a", "checkpoint_000004"), gone);
+  removeCheckpoint(join(expDir, "b", "checkpoint_000004"), gone);
+  assert.equal(removed.length, 2, "shared files stay on the host");
+  // Without a remover (local executor) a placeholder is just a dir.
+  writeRemoteCheckpoint(join(expDir, "c"), "h1", "/r/c");
+  removeCheckpoint(join(expDir, "c"));
+  assert.ok(!existsSync(join(expDir, "c")));
 });
