@@ -9,10 +9,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SshExecutor } from "../../src/engine/executors/ssh.ts";
+import { DistributedExecutor } from "../../src/engine/executors/distributed.ts";
+import type { TrialExit } from "../../src/engine/executors/executor.ts";
+import { buildLaunch } from "../../src/engine/trainables/launch.ts";
 import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
 import { sshTestEnv, twoHostConfig, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
 import { BEHAVIOURS, ROOT, eventsOf, isAlive, journal, startCli, stateOf, tempStorage, waitFor, waitForExperiment } from "./helpers.ts";
@@ -210,5 +213,60 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
     runner.stop("test ended", "stopped", false);
     await run.catch(() => undefined);
     await executor.close(0);
+  }
+});
+
+test("a distributed trial spread over two hosts fails as a whole, retryable, when one host is lost; every rank is killed", { timeout: 180_000 }, async (t) => {
+  if (!env) return t.skip(skipReason);
+  const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
+  const local = loopback.status === 0 ? sshTestEnv() : undefined;
+  if (!local) return t.skip(`no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status})`);
+  const project = mkdtempSync(join(tmpdir(), "tunelab-netns-dist-"));
+  writeFileSync(join(project, "tune.config.ts"), "export default {};\n");
+  const two = twoHostConfig(remoteRoot, { lost: env, spare: local });
+  const work = join(remoteRoot, "dist");
+  const ssh = new SshExecutor({
+    hosts: [{ host: two.lost, cpus: 1, workdir: join(work, "lost") }, { host: two.spare, cpus: 1, workdir: join(work, "spare") }],
+    syncRoot: project, sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS,
+  });
+  const ex = new DistributedExecutor(ssh, { workers: 2, graceMs: 500 });
+  const trialDir = join(project, ".tunelab", "exp", "n_00000");
+  mkdirSync(trialDir, { recursive: true });
+  const launch = buildLaunch({
+    trainable: { command: ["python3", "-c", "import os, time\nopen(os.path.join(os.environ['TUNELAB_TRIAL_DIR'], 'pid'), 'w').write(str(os.getpid()) + ' ' + os.environ['MASTER_ADDR'])\ntime.sleep(120)"] },
+    configPath: join(project, "tune.config.ts"), expDir: join(project, ".tunelab", "exp"), trialDir, trialId: "n_00000", iteration: 0, resources: { cpu: 1, gpu: 0 }, gpuIds: [],
+  });
+  let onExit!: (e: TrialExit) => void;
+  const exit = new Promise<TrialExit>((r) => (onExit = r));
+  ex.start(launch, { onReport: () => undefined, onProtocolError: () => undefined, onExit: (e) => onExit(e) });
+  const pidFiles = (): string[] => {
+    const found: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === "pid") found.push(p);
+      }
+    };
+    walk(work);
+    return found;
+  };
+  let linkDown = false;
+  try {
+    await waitFor(() => pidFiles().length === 2 && pidFiles().every((f) => readFileSync(f, "utf8").includes(" ")), "both ranks running", 60_000);
+    const ranks = pidFiles().map((f) => readFileSync(f, "utf8").split(" "));
+    assert.ok(ranks.every(([, addr]) => addr === "10.200.0.2"), `MASTER_ADDR is the netns host's address as the other host reaches it: ${JSON.stringify(ranks)}`);
+    link("down");
+    linkDown = true;
+    const done = await exit;
+    assert.equal(done.retryable, true, `the trial is retried elsewhere, not failed: ${done.stderrTail}`);
+    assert.match(done.stderrTail, new RegExp(`ssh host ${two.lost} has not answered`));
+    link("up");
+    linkDown = false;
+    await waitFor(() => ranks.every(([pid]) => !isAlive(Number(pid))), "every rank killed, on both hosts", 60_000);
+  } finally {
+    if (linkDown) link("up");
+    await ssh.close(0);
+    rmSync(project, { recursive: true, force: true });
   }
 });

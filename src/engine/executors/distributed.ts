@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Executor, RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
 import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
+import type { TrialResources } from "../store/events.ts";
 
 export interface DistributedOptions {
   workers: number;
@@ -30,6 +31,38 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** Where one rank runs in a multi-machine trial, as torchrun numbers it. */
+export interface RankSlot {
+  rank: number;
+  world: number;
+  /** Index of the rank's machine among the trial's machines (rank 0's is 0). */
+  nodeRank: number;
+  localRank: number;
+  /** Ranks on the same machine. */
+  localWorld: number;
+}
+
+/** The environment of one rank of a trial spread over machines; `masterAddr` as the other machines reach rank 0's. */
+export function nodeRankEnv(slot: RankSlot, masterAddr: string, masterPort: number): Record<string, string> {
+  return {
+    MASTER_ADDR: masterAddr, MASTER_PORT: String(masterPort), RANK: String(slot.rank), LOCAL_RANK: String(slot.localRank),
+    WORLD_SIZE: String(slot.world), LOCAL_WORLD_SIZE: String(slot.localWorld), NODE_RANK: String(slot.nodeRank), GROUP_RANK: String(slot.nodeRank),
+  };
+}
+
+/**
+ * torchrun's numbering of `world` ranks placed as `perNode[i]` ranks on machine i, in order:
+ * ranks are contiguous per machine, so rank 0 is on machine 0.
+ */
+export function rankSlots(perNode: readonly number[]): RankSlot[] {
+  const world = perNode.reduce((a, b) => a + b, 0);
+  const slots: RankSlot[] = [];
+  perNode.forEach((n, nodeRank) => {
+    for (let localRank = 0; localRank < n; localRank++) slots.push({ rank: slots.length, world, nodeRank, localRank, localWorld: n });
+  });
+  return slots;
 }
 
 /** The environment of rank `rank` of `world` processes. */
@@ -76,6 +109,7 @@ class DistributedTrial implements RunningTrial {
 
   private async begin(): Promise<void> {
     const { workers } = this.opts;
+    if (this.inner.startRanks) return this.beginPlaced();
     let port: number;
     try {
       port = await (this.opts.pickPort ?? freePort)();
@@ -90,14 +124,33 @@ class DistributedTrial implements RunningTrial {
         trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
         gpuIds: rankGpuIds(this.launch.gpuIds, workers, rank),
       };
-      const events: TrialEvents = {
-        onReport: (m) => rank === 0 && this.events.onReport(m),
-        onProtocolError: (m) => rank === 0 && this.events.onProtocolError(m),
-        onExit: (e) => this.onRankExit(rank, e),
-      };
-      this.ranks.push(this.inner.start(launch, events));
+      this.ranks.push(this.inner.start(launch, this.rankEvents(rank)));
       if (this.stopping) void this.ranks[rank]!.stop(0);
     }
+  }
+
+  /** The executor places the ranks (possibly over several hosts) and sets their rendezvous itself. */
+  private beginPlaced(): void {
+    const launches: TrialLaunch[] = [];
+    const events: TrialEvents[] = [];
+    for (let rank = 0; rank < this.opts.workers; rank++) {
+      launches.push({
+        ...this.launch,
+        trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
+        gpuIds: rankGpuIds(this.launch.gpuIds, this.opts.workers, rank),
+      });
+      events.push(this.rankEvents(rank));
+    }
+    this.ranks.push(...this.inner.startRanks!(launches, events));
+    if (this.stopping) for (const r of this.ranks) void r?.stop(0);
+  }
+
+  private rankEvents(rank: number): TrialEvents {
+    return {
+      onReport: (m) => rank === 0 && this.events.onReport(m),
+      onProtocolError: (m) => rank === 0 && this.events.onProtocolError(m),
+      onExit: (e) => this.onRankExit(rank, e),
+    };
   }
 
   private onRankExit(rank: number, exit: TrialExit): void {
@@ -109,7 +162,9 @@ class DistributedTrial implements RunningTrial {
     }
     if (this.exits.every((e) => e !== undefined)) {
       const f = this.failed;
-      this.finish(f ? { ...f.exit, stderrTail: `rank ${f.rank} of ${this.opts.workers} failed:\n${f.exit.stderrTail}` } : this.exits[0]!);
+      // A rank whose host was lost makes the whole trial retryable, even when a peer noticed first.
+      const lost = this.exits.some((e) => e?.retryable) ? { retryable: true } : {};
+      this.finish(f ? { ...f.exit, ...lost, stderrTail: `rank ${f.rank} of ${this.opts.workers} failed:\n${f.exit.stderrTail}` } : this.exits[0]!);
     }
   }
 
@@ -130,6 +185,11 @@ export class DistributedExecutor implements Executor {
 
   start(launch: TrialLaunch, events: TrialEvents): RunningTrial {
     return new DistributedTrial(this.inner, launch, events, this.opts);
+  }
+
+  /** All ranks must fit at once (over several hosts where the executor spreads them). */
+  canPlace(resources: TrialResources): boolean {
+    return this.inner.canPlaceRanks?.(resources, this.opts.workers) ?? this.inner.canPlace?.(resources) ?? true;
   }
 
   close(graceMs: number): Promise<void> {

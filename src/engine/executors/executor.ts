@@ -131,6 +131,15 @@ export interface Executor {
   removeRemoteCheckpoint?(ref: RemoteCheckpointRef): void;
   /** Copies the trial's stdout.log and stderr.log into `dest` (a local dir). */
   fetchLogs?(handle: TrialHandle, dest: string): Promise<void>;
+  /**
+   * Starts the ranks of one distributed trial (`launches[r]` is rank r, without the rendezvous
+   * variables) all at once or not at all, on one host or spread over several; the executor sets
+   * MASTER_ADDR, MASTER_PORT, RANK, LOCAL_RANK, NODE_RANK, WORLD_SIZE as torchrun does.
+   * `events[r]` hears rank r; each returned RunningTrial is one rank.
+   */
+  startRanks?(launches: readonly TrialLaunch[], events: readonly TrialEvents[]): RunningTrial[];
+  /** Whether `workers` ranks of `resources` each could be placed right now, over all hosts together. */
+  canPlaceRanks?(resources: TrialResources, workers: number): boolean;
   /** Lets go of every connection without stopping remote trials (the runner is exiting to be resumed). */
   detach?(): Promise<void>;
 }

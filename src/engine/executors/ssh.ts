@@ -20,6 +20,9 @@ import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-tri
 import { TAIL_MAX_BYTES } from "./output-tail.ts";
 import { RemoteCheckpoints, type CheckpointHost, type CheckpointTransfers } from "./ssh-checkpoints.ts";
 import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
+import { nodeRankEnv, rankSlots } from "./distributed.ts";
+import { parseSshG, planRanks, ranksEverFit } from "./ssh-ranks.ts";
+import { runProcess } from "./ssh-connection.ts";
 
 export interface SshExecutorOptions {
   hosts: readonly SshHostSpec[];
@@ -60,6 +63,12 @@ interface Host {
   abandoned: SshTrialHandle[];
 }
 
+/** The ranks of one distributed trial, placed together. */
+interface PendingGroup {
+  trials: SshTrial[];
+  launches: readonly TrialLaunch[];
+}
+
 interface Pending {
   trial: SshTrial;
   launch: TrialLaunch;
@@ -71,6 +80,9 @@ export class SshExecutor implements Executor {
   readonly kind = "ssh";
   private readonly hosts: Host[];
   private readonly pending: Pending[] = [];
+  private readonly groups: PendingGroup[] = [];
+  /** Each host's address as the other hosts reach it (for MASTER_ADDR). */
+  private readonly addresses = new Map<string, Promise<string>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointCount = 0;
@@ -126,6 +138,26 @@ export class SshExecutor implements Executor {
     return trial;
   }
 
+  /** A distributed trial's ranks: placed all at once, spread over hosts when no single one has room. */
+  startRanks(launches: readonly TrialLaunch[], events: readonly TrialEvents[]): RunningTrial[] {
+    const trials = launches.map((l, rank) => this.newTrial(l, events[rank]!, 0));
+    const req = launches[0]!.resources;
+    const sizes = this.hosts.map((h) => ({ cpus: h.spec.cpus, gpus: h.spec.gpus ?? 0 }));
+    if (!ranksEverFit(sizes, req, launches.length)) {
+      const all = this.hosts.map((h) => `${h.spec.host}: ${h.spec.cpus} CPU / ${h.spec.gpus ?? 0} GPU`).join(", ");
+      const why = `trial ${launches[0]!.trialId} needs ${launches.length} workers of ${req.cpu} CPU / ${req.gpu} GPU, more than all ssh hosts together have (${all})`;
+      queueMicrotask(() => trials.forEach((t) => t.fail(why, false)));
+      return trials;
+    }
+    this.groups.push({ trials, launches });
+    this.place();
+    return trials;
+  }
+
+  canPlaceRanks(resources: TrialResources, workers: number): boolean {
+    return planRanks(this.hosts.map((h) => (h.down ? undefined : h.pool)), resources, workers) !== undefined;
+  }
+
   reattach(launch: TrialLaunch, handle: TrialHandle, events: TrialEvents, opts: ReattachOptions): RunningTrial | undefined {
     if (!isSshHandle(handle)) return undefined;
     const host = this.hosts.find((h) => h.spec.host === handle.host);
@@ -173,6 +205,7 @@ export class SshExecutor implements Executor {
 
   async close(graceMs: number): Promise<void> {
     for (const p of this.pending.splice(0)) p.trial.fail("tunelab: the experiment stopped before the trial could start", false);
+    for (const g of this.groups.splice(0)) g.trials.forEach((t) => t.fail("tunelab: the experiment stopped before the trial could start", false));
     const all = this.hosts.flatMap((h) => [...h.trials.values()].map((t) => t.trial));
     await Promise.all(all.map((t) => t.stop(graceMs)));
     // A lost host that answers again by now still runs what was given up there: one short try.
@@ -202,6 +235,7 @@ export class SshExecutor implements Executor {
   }
 
   private place(): void {
+    this.placeGroups();
     for (let i = 0; i < this.pending.length && !this.closed; ) {
       const p = this.pending[i]!;
       if (p.trial.stopRequested) {
@@ -220,6 +254,82 @@ export class SshExecutor implements Executor {
       host.trials.set(p.launch.trialDir, { trial: p.trial, grant, resources: p.launch.resources });
       void this.launchOn(host, p, grant);
     }
+  }
+
+  /** Starts every waiting distributed trial whose ranks all fit now. */
+  private placeGroups(): void {
+    for (let i = 0; i < this.groups.length && !this.closed; ) {
+      const g = this.groups[i]!;
+      if (g.trials.some((t) => t.stopRequested)) {
+        this.groups.splice(i, 1);
+        g.trials.forEach((t) => t.fail("tunelab: stopped before it started", false));
+        continue;
+      }
+      const req = g.launches[0]!.resources;
+      const plan = planRanks(this.hosts.map((h) => (h.down ? undefined : h.pool)), req, g.launches.length);
+      if (!plan) {
+        i += 1;
+        continue;
+      }
+      this.groups.splice(i, 1);
+      const hosts = this.hosts.filter((_, h) => plan[h]! > 0);
+      const slots = rankSlots(plan.filter((n) => n > 0));
+      const placed = slots.map((slot) => {
+        const host = hosts[slot.nodeRank]!;
+        const grant = host.pool.tryAcquire(req)!;
+        const trial = g.trials[slot.rank]!;
+        host.trials.set(g.launches[slot.rank]!.trialDir, { trial, grant, resources: req });
+        return { host, grant, slot, trial, launch: g.launches[slot.rank]! };
+      });
+      void this.launchGroup(placed);
+    }
+  }
+
+  /** Finds rank 0's address and a free port on its host, then starts every rank with torchrun's variables. */
+  private async launchGroup(placed: { host: Host; grant: Grant; slot: ReturnType<typeof rankSlots>[number]; trial: SshTrial; launch: TrialLaunch }[]): Promise<void> {
+    const master = placed[0]!.host;
+    let addr: string;
+    let port: number;
+    try {
+      // One host: the ranks meet on its loopback; several: at rank 0's host as the others reach it.
+      addr = placed.every((p) => p.host === master) ? "127.0.0.1" : await this.addressOf(master);
+      port = await this.freePortOn(master, placed[0]!.launch.trialId);
+    } catch (e) {
+      for (const p of placed) {
+        this.release(p.host, p.launch.trialDir, p.trial);
+        p.trial.fail(`trial ${p.launch.trialId}: no rendezvous on ssh host ${master.spec.host}: ${e instanceof Error ? e.message : String(e)}`, true);
+      }
+      return;
+    }
+    for (const p of placed) {
+      const launch = { ...p.launch, env: { ...p.launch.env, ...nodeRankEnv(p.slot, addr, port) } };
+      void this.launchOn(p.host, { trial: p.trial, launch }, p.grant);
+    }
+  }
+
+  /** `host`'s address for the other hosts: the HostName its ssh alias resolves to. */
+  private addressOf(host: Host): Promise<string> {
+    let known = this.addresses.get(host.spec.host);
+    if (!known) {
+      known = runProcess(["ssh", ...host.conn.sshOptions(), "-G", "--", host.spec.host], undefined, 10_000).then((r) => {
+        const name = r.code === 0 ? parseSshG(r.stdout.toString("utf8")) : undefined;
+        if (!name) throw new Error(`ssh -G ${host.spec.host} gave no hostname (${r.stderr.trim() || `exit ${r.code}`})`);
+        return name;
+      });
+      this.addresses.set(host.spec.host, known);
+    }
+    return known;
+  }
+
+  /** A TCP port free on `host` now (its Python asks the OS); rank 0 listens there. */
+  private async freePortOn(host: Host, trialId: string): Promise<number> {
+    host.ready ??= this.prepareHost(host);
+    await host.ready;
+    const py = host.spec.python ?? "python3";
+    const r = await host.conn.exec(`${shQuote(py)} -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'`, { timeoutMs: 30_000 });
+    const port = Number(r.stdout.toString("utf8").trim());
+    if (r.code !== 0 || !Number.isInteger(port) || port <= 0) throw new Error(`could not find a free port for trial ${trialId} with ${py} (exit ${r.code}): ${r.stderr.trim()}`);
+    return port;
   }
 
   /**
