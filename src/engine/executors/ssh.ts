@@ -15,14 +15,14 @@ import type { TrialResources } from "../store/events.ts";
 import type { Executor, ExecutorCapacity, ReattachOptions, RunningTrial, TrialEvents, TrialHandle, TrialLaunch, TrialState } from "./executor.ts";
 import { launchScript, parsePollOutput, parseStarted, pollScript, stopScript, tailScript, type PollTarget } from "./remote-scripts.ts";
 import { shQuote } from "./remote-quote.ts";
-import { SshConnection } from "./ssh-connection.ts";
 import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-trial.ts";
 import { TAIL_MAX_BYTES } from "./output-tail.ts";
 import { RemoteCheckpoints, type CheckpointHost, type CheckpointTransfers } from "./ssh-checkpoints.ts";
 import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
 import { nodeRankEnv, rankSlots } from "./distributed.ts";
-import { parseSshG, planRanks, ranksEverFit } from "./ssh-ranks.ts";
-import { runProcess } from "./ssh-connection.ts";
+import { planRanks, ranksEverFit } from "./ssh-ranks.ts";
+import { SshHost } from "./ssh-host.ts";
+import type { SshConnection } from "./ssh-connection.ts";
 
 export interface SshExecutorOptions {
   hosts: readonly SshHostSpec[];
@@ -45,23 +45,7 @@ export interface SshExecutorOptions {
   checkpoints?: "lazy" | "eager";
 }
 
-interface Host {
-  spec: SshHostSpec;
-  conn: SshConnection;
-  pool: ResourcePool;
-  workdir: string;
-  ready: Promise<void> | undefined;
-  trials: Map<string, { trial: SshTrial; grant: Grant; resources: TrialResources }>;
-  /** When the oldest unanswered poll was sent; undefined while the host answers. */
-  waitingSince: number | undefined;
-  lastError: string;
-  /** Lost: no trials go there until a probe gets an answer again. */
-  down: boolean;
-  polling: boolean;
-  probing: boolean;
-  /** Trials given up when the host was lost; killed once it answers, so their late results never count. */
-  abandoned: SshTrialHandle[];
-}
+type Host = SshHost;
 
 /** The ranks of one distributed trial, placed together. */
 interface PendingGroup {
@@ -82,7 +66,6 @@ export class SshExecutor implements Executor {
   private readonly pending: Pending[] = [];
   private readonly groups: PendingGroup[] = [];
   /** Each host's address as the other hosts reach it (for MASTER_ADDR). */
-  private readonly addresses = new Map<string, Promise<string>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointCount = 0;
@@ -90,17 +73,12 @@ export class SshExecutor implements Executor {
 
   constructor(private readonly opts: SshExecutorOptions) {
     if (opts.hosts.length === 0) throw new Error('the ssh executor needs at least one host in executor.hosts, like [{ host: "gpu1", cpus: 8 }]');
-    this.hosts = opts.hosts.map((spec) => ({
-      spec,
-      conn: new SshConnection(spec.host, {
-        ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
-        ...(opts.multiplex !== undefined ? { multiplex: opts.multiplex } : {}),
-        ...(opts.controlDir ? { controlDir: opts.controlDir } : {}),
-      }),
-      pool: new ResourcePool(spec.cpus, spec.gpus ?? 0),
-      workdir: spec.workdir ?? "~/tunelab",
-      ready: undefined, trials: new Map(), waitingSince: undefined, lastError: "", down: false, polling: false, probing: false, abandoned: [],
-    }));
+    const conn = {
+      ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+      ...(opts.multiplex !== undefined ? { multiplex: opts.multiplex } : {}),
+      ...(opts.controlDir ? { controlDir: opts.controlDir } : {}),
+    };
+    this.hosts = opts.hosts.map((spec) => new SshHost(spec, conn, (h) => this.prepareHost(h)));
     this.checkpoints = new RemoteCheckpoints((name) => {
       const host = this.hosts.find((h) => h.spec.host === name);
       return host && this.checkpointHost(host);
@@ -292,8 +270,8 @@ export class SshExecutor implements Executor {
     let port: number;
     try {
       // One host: the ranks meet on its loopback; several: at rank 0's host as the others reach it.
-      addr = placed.every((p) => p.host === master) ? "127.0.0.1" : await this.addressOf(master);
-      port = await this.freePortOn(master, placed[0]!.launch.trialId);
+      addr = placed.every((p) => p.host === master) ? "127.0.0.1" : await master.addressForPeers();
+      port = await master.freePort(placed[0]!.launch.trialId);
     } catch (e) {
       for (const p of placed) {
         this.release(p.host, p.launch.trialDir, p.trial);
@@ -305,31 +283,6 @@ export class SshExecutor implements Executor {
       const launch = { ...p.launch, env: { ...p.launch.env, ...nodeRankEnv(p.slot, addr, port) } };
       void this.launchOn(p.host, { trial: p.trial, launch }, p.grant);
     }
-  }
-
-  /** `host`'s address for the other hosts: the HostName its ssh alias resolves to. */
-  private addressOf(host: Host): Promise<string> {
-    let known = this.addresses.get(host.spec.host);
-    if (!known) {
-      known = runProcess(["ssh", ...host.conn.sshOptions(), "-G", "--", host.spec.host], undefined, 10_000).then((r) => {
-        const name = r.code === 0 ? parseSshG(r.stdout.toString("utf8")) : undefined;
-        if (!name) throw new Error(`ssh -G ${host.spec.host} gave no hostname (${r.stderr.trim() || `exit ${r.code}`})`);
-        return name;
-      });
-      this.addresses.set(host.spec.host, known);
-    }
-    return known;
-  }
-
-  /** A TCP port free on `host` now (its Python asks the OS); rank 0 listens there. */
-  private async freePortOn(host: Host, trialId: string): Promise<number> {
-    host.ready ??= this.prepareHost(host);
-    await host.ready;
-    const py = host.spec.python ?? "python3";
-    const r = await host.conn.exec(`${shQuote(py)} -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'`, { timeoutMs: 30_000 });
-    const port = Number(r.stdout.toString("utf8").trim());
-    if (r.code !== 0 || !Number.isInteger(port) || port <= 0) throw new Error(`could not find a free port for trial ${trialId} with ${py} (exit ${r.code}): ${r.stderr.trim()}`);
-    return port;
   }
 
   /**
@@ -355,11 +308,11 @@ export class SshExecutor implements Executor {
 
   private checkpointHost(host: Host): CheckpointHost {
     return {
-      name: host.spec.host, conn: host.conn,
+      name: host.name, conn: host.conn,
       get down() {
         return host.down;
       },
-      prepare: () => (host.ready ??= this.prepareHost(host)),
+      prepare: () => host.prepare(),
       workdir: () => host.conn.absolute(host.workdir),
     };
   }
@@ -368,8 +321,7 @@ export class SshExecutor implements Executor {
     const { trial, launch } = p;
     (trial as { host: string }).host = host.spec.host;
     try {
-      host.ready ??= this.prepareHost(host);
-      await host.ready;
+      await host.prepare();
       const workdir = host.conn.absolute(host.workdir);
       const dir = `${workdir}/experiments/${basename(dirname(launch.trialDir))}/${basename(launch.trialDir)}/attempt-${launch.attempt ?? 1}`;
       const restore = launch.env.TUNELAB_RESTORE ? await this.checkpoints.stage(this.checkpointHost(host), launch.env.TUNELAB_RESTORE, `${dir}/restore`, launch.trialId) : undefined;
@@ -499,41 +451,24 @@ export class SshExecutor implements Executor {
    */
   private checkLost(host: Host): void {
     const now = Date.now();
-    const limit = this.opts.hostLostMs ?? 60_000;
-    if (host.down || host.waitingSince === undefined || now - host.waitingSince < limit) return;
+    if (!host.lost(now, this.opts.hostLostMs ?? 60_000)) return;
+    const since = host.waitingSince!;
     host.down = true;
     const why = host.lastError || "no answer";
     for (const { trial } of [...host.trials.values()]) {
       if (trial.handle) host.abandoned.push(trial.handle);
       this.release(host, trial.trialDir, trial);
-      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - host.waitingSince) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
+      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - since) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
     }
     host.waitingSince = undefined;
   }
 
-  /**
-   * Asks a lost host for a sign of life; the same round trip kills the processes given up there
-   * (matched by pid and start time). Once it answered, the host takes trials again.
-   */
+  /** A lost host that answers a probe again (which also killed what was given up there) takes trials again. */
   private async probeHost(host: Host, timeoutMs = 15_000): Promise<void> {
-    if (host.probing) return;
-    host.probing = true;
-    try {
-      const kills = host.abandoned.map((h) => `(${stopScript(h.pid, h.startTime, 0)})`);
-      const r = await host.conn.exec([...kills, "true"].join("\n"), { timeoutMs });
-      if (r.code !== 0) {
-        host.lastError = r.stderr.trim() || `ssh exit ${r.code}`;
-        return;
-      }
-      host.abandoned = [];
-      if (host.down) {
-        host.down = false;
-        host.waitingSince = undefined;
-        this.place();
-      }
-    } finally {
-      host.probing = false;
-    }
+    if (!(await host.probe(timeoutMs)) || !host.down) return;
+    host.down = false;
+    host.waitingSince = undefined;
+    this.place();
   }
 
   private async stopRemote(trial: SshTrial, graceMs: number): Promise<void> {
