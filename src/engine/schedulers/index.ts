@@ -71,7 +71,8 @@ export function createScheduler(spec: SchedulerSpec | undefined, env: SchedulerE
 /** PBT's and PB2's policy-log lines since the last call (none for other schedulers), for the runner to write under the experiment dir. */
 export function drainPolicyLines(scheduler: Scheduler): PolicyLine[] {
   const target = scheduler instanceof ResourceChangingScheduler ? scheduler.wrapped : scheduler;
-  return target instanceof PbtScheduler || target instanceof Pb2Scheduler ? target.drainPolicyLines() : [];
+  // Pb2Scheduler extends PbtScheduler.
+  return target instanceof PbtScheduler ? target.drainPolicyLines() : [];
 }
 
 export { SchedulerOptionError } from "./common.ts";

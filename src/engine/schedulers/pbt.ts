@@ -6,6 +6,11 @@
  * scheduler decides; the runner copies the checkpoint and journals the config.
  * Policy log lines (Ray's pbt_global.txt / pbt_policy_<id>.txt) are handed to
  * the runner by drainPolicyLines().
+ *
+ * The population mechanics (quantiles, asynchronous and synchronous rounds,
+ * exploits, fair time-sharing, saved state) serve PB2 too: a subclass passes
+ * its own PopulationKind and overrides exploreConfig (and onScored, to learn
+ * from scores), so a fix here reaches both.
  */
 import type { Decision, Result, Scheduler, SchedulerContext, TrialConfig, TrialView } from "../interfaces.ts";
 import { createRng, type Rng, type RngState } from "../random.ts";
@@ -14,12 +19,21 @@ import {
   booleanOption, checkKeys, numberAt, positiveOption, resolveObjective, SchedulerOptionError, stringOption, TrialIndex,
   type Objective,
 } from "./common.ts";
-import { explore, policyLines, type Mutations, type PolicyLine } from "./pbt-explore.ts";
+import { explore, policyLines, type ExploreOptions, type Mutations, type PolicyLine } from "./pbt-explore.ts";
 
 export const PBT_OPTIONS = [
   "timeAttr", "metric", "mode", "perturbationInterval", "burnInPeriod", "hyperparamMutations", "quantileFraction",
   "resampleProbability", "perturbationFactors", "customExploreFn", "logConfig", "requireAttrs", "synch",
 ];
+
+/** What a scheduler built on PBT's population is called in messages, the options it accepts, and its random stream's salt. */
+export interface PopulationKind {
+  name: string;
+  options: readonly string[];
+  seedSalt: number;
+}
+
+const PBT_KIND: PopulationKind = { name: "pbt", options: PBT_OPTIONS, seedSalt: 0x9b7 };
 
 interface TrialState {
   score: number | undefined;
@@ -28,7 +42,7 @@ interface TrialState {
   lastIteration: number;
 }
 
-interface PbtState {
+export interface PbtState {
   trials: Record<string, TrialState>;
   nextSync: number;
   rng: RngState;
@@ -38,59 +52,54 @@ interface PbtState {
 }
 
 export class PbtScheduler implements Scheduler {
+  /** "pbt", or the subclass's name: error messages name the helper the user wrote. */
+  protected readonly name: string;
+  private readonly seedSalt: number;
   private readonly timeAttr: string;
   private readonly interval: number;
   private readonly burnIn: number;
-  private readonly mutations: Mutations;
   private readonly quantileFraction: number;
-  private readonly resampleProbability: number;
-  private readonly factors: readonly number[];
-  private readonly customExploreFn: ((c: TrialConfig) => TrialConfig) | undefined;
+  protected readonly customExploreFn: ((c: TrialConfig) => TrialConfig) | undefined;
   private readonly logConfig: boolean;
   private readonly requireAttrs: boolean;
   private readonly synch: boolean;
+  /** PBT's own perturbation settings; undefined for a subclass, which explores its own way. */
+  private readonly perturbation: { mutations: Mutations; opts: ExploreOptions } | undefined;
   private objective!: Objective;
-  private rng!: Rng;
+  protected rng!: Rng;
   private readonly views = new TrialIndex();
   private s!: PbtState;
 
-  constructor(private readonly options: Readonly<Record<string, unknown>> = {}) {
-    const k = "pbt";
-    checkKeys(k, options, PBT_OPTIONS);
+  /** `kind`: for subclasses only (PB2), which then override exploreConfig. */
+  constructor(private readonly options: Readonly<Record<string, unknown>> = {}, kind: PopulationKind = PBT_KIND) {
+    const k = kind.name;
+    this.name = k;
+    this.seedSalt = kind.seedSalt;
+    checkKeys(k, options, kind.options);
     this.timeAttr = stringOption(k, options, "timeAttr", "time_total_s");
     this.interval = positiveOption(k, options, "perturbationInterval", 60);
+    // Only PBT accepts burnInPeriod (checkKeys refuses it elsewhere), so others get 0: no burn-in.
     this.burnIn = positiveOption(k, options, "burnInPeriod", 0, true);
     this.quantileFraction = positiveOption(k, options, "quantileFraction", 0.25, true);
-    this.resampleProbability = positiveOption(k, options, "resampleProbability", 0.25, true);
+    if (this.quantileFraction > 0.5) throw new SchedulerOptionError(`scheduler ${k}: quantileFraction must be in [0, 0.5] (got ${this.quantileFraction})`);
     this.logConfig = booleanOption(k, options, "logConfig", true);
     this.requireAttrs = booleanOption(k, options, "requireAttrs", true);
     this.synch = booleanOption(k, options, "synch", false);
-    const mutations = options.hyperparamMutations ?? {};
-    if (!isPlainObject(mutations)) throw new SchedulerOptionError("scheduler pbt: hyperparamMutations must be an object of key → domain, list or nested mutations");
-    this.mutations = mutations as Mutations;
     const fn = options.customExploreFn;
-    if (fn !== undefined && typeof fn !== "function") throw new SchedulerOptionError("scheduler pbt: customExploreFn must be a function (config) => config");
+    if (fn !== undefined && typeof fn !== "function") throw new SchedulerOptionError(`scheduler ${k}: customExploreFn must be a function (config) => config`);
     this.customExploreFn = fn as ((c: TrialConfig) => TrialConfig) | undefined;
-    if (Object.keys(this.mutations).length === 0 && !this.customExploreFn) {
-      throw new SchedulerOptionError("scheduler pbt: give hyperparamMutations (e.g. { lr: loguniform(1e-4, 1e-1) }) or customExploreFn");
-    }
-    if (this.quantileFraction > 0.5) throw new SchedulerOptionError(`scheduler pbt: quantileFraction must be in [0, 0.5] (got ${this.quantileFraction})`);
-    const factors = options.perturbationFactors ?? [1.2, 0.8];
-    if (!Array.isArray(factors) || factors.length === 0 || !factors.every((f) => typeof f === "number" && Number.isFinite(f))) {
-      throw new SchedulerOptionError(`scheduler pbt: perturbationFactors must be a non-empty list of numbers (got ${JSON.stringify(factors)})`);
-    }
-    this.factors = factors as number[];
+    this.perturbation = kind === PBT_KIND ? pbtPerturbation(options, this.customExploreFn) : undefined;
   }
 
   setup(ctx: SchedulerContext): void {
-    this.objective = resolveObjective("pbt", this.options, ctx);
-    this.rng = createRng(ctx.seed ^ 0x9b7);
+    this.objective = resolveObjective(this.name, this.options, ctx);
+    this.rng = createRng(ctx.seed ^ this.seedSalt);
     this.s = { trials: {}, nextSync: this.interval, rng: this.rng.state(), lines: [], actions: [], perturbations: 0 };
   }
 
   onTrialAdd(trial: TrialView): void {
     this.views.add(trial);
-    this.s.trials[trial.id] ??= { score: undefined, lastPerturbationTime: 0, lastTrainTime: 0, lastIteration: 0 };
+    this.state(trial.id);
   }
 
   onTrialResult(trial: TrialView, result: Result): Decision {
@@ -99,7 +108,7 @@ export class PbtScheduler implements Scheduler {
     if (time === undefined || value === undefined) {
       const missing = time === undefined ? `time attribute "${this.timeAttr}"` : `metric "${this.objective.metric}"`;
       if (this.requireAttrs) {
-        throw new SchedulerOptionError(`scheduler pbt: trial ${trial.id} reported a result without ${missing}; report it, or set pbt({ requireAttrs: false })`);
+        throw new SchedulerOptionError(`scheduler ${this.name}: trial ${trial.id} reported a result without ${missing}; report it, or set ${this.name}({ requireAttrs: false })`);
       }
       return "CONTINUE";
     }
@@ -109,6 +118,7 @@ export class PbtScheduler implements Scheduler {
     st.score = this.objective.sign * value;
     st.lastTrainTime = time;
     st.lastIteration = numberAt(result, "training_iteration") ?? trial.iteration;
+    this.onScored(trial, time, st.score);
     return this.synch ? this.synchStep(trial, time) : this.asyncStep(trial, time);
   }
 
@@ -141,15 +151,27 @@ export class PbtScheduler implements Scheduler {
     return own;
   }
 
+  /** Called once per scored result (one that reached a perturbation time), before the population step; PB2 learns from it. */
+  protected onScored(_trial: TrialView, _time: number, _score: number): void {}
+
+  /**
+   * The config a trial that copies `donor` continues with, and what was done to get it (joined
+   * into the decision's note). PBT perturbs the donor's config (pbt-explore.ts); rng draws happen
+   * here, after the donor's pick.
+   */
+  protected exploreConfig(_trial: TrialView, donor: TrialView): { config: TrialConfig; operations: string[] } {
+    const p = this.perturbation;
+    if (!p) throw new SchedulerOptionError(`scheduler ${this.name}: this scheduler must override exploreConfig`);
+    return explore(donor.config, p.mutations, this.rng, p.opts);
+  }
+
   /** Bottom-quantile trials exploit a top-quantile donor that has a checkpoint. */
   private checkpointOrExploit(trial: TrialView, upper: TrialView[], lower: TrialView[]): Decision | undefined {
     if (!lower.includes(trial)) return undefined;
     const donors = upper.filter((t) => t.checkpointIteration !== undefined && t.id !== trial.id);
     if (donors.length === 0) return undefined;
     const donor = donors[this.rng.int(0, donors.length)] as TrialView;
-    const { config, operations } = explore(donor.config, this.mutations, this.rng, {
-      resampleProbability: this.resampleProbability, perturbationFactors: this.factors, customExploreFn: this.customExploreFn,
-    });
+    const { config, operations } = this.exploreConfig(trial, donor);
     const st = this.state(trial.id);
     const donorSt = this.state(donor.id);
     if (this.logConfig) {
@@ -223,3 +245,20 @@ export class PbtScheduler implements Scheduler {
 }
 
 const finished = (t: TrialView): boolean => t.status === "TERMINATED" || t.status === "ERROR";
+
+/** PBT's hyperparamMutations, resampleProbability and perturbationFactors, checked. */
+function pbtPerturbation(
+  options: Readonly<Record<string, unknown>>, customExploreFn: ((c: TrialConfig) => TrialConfig) | undefined,
+): { mutations: Mutations; opts: ExploreOptions } {
+  const resampleProbability = positiveOption("pbt", options, "resampleProbability", 0.25, true);
+  const mutations = options.hyperparamMutations ?? {};
+  if (!isPlainObject(mutations)) throw new SchedulerOptionError("scheduler pbt: hyperparamMutations must be an object of key → domain, list or nested mutations");
+  if (Object.keys(mutations).length === 0 && !customExploreFn) {
+    throw new SchedulerOptionError("scheduler pbt: give hyperparamMutations (e.g. { lr: loguniform(1e-4, 1e-1) }) or customExploreFn");
+  }
+  const factors = options.perturbationFactors ?? [1.2, 0.8];
+  if (!Array.isArray(factors) || factors.length === 0 || !factors.every((f) => typeof f === "number" && Number.isFinite(f))) {
+    throw new SchedulerOptionError(`scheduler pbt: perturbationFactors must be a non-empty list of numbers (got ${JSON.stringify(factors)})`);
+  }
+  return { mutations: mutations as Mutations, opts: { resampleProbability, perturbationFactors: factors as number[], customExploreFn } };
+}
