@@ -107,6 +107,7 @@ export const HELPERS: Readonly<Record<string, Helper>> = {
   hyperbandForBohb: spread("hyperband_for_bohb", "scheduler"),
   medianStopping: spread("median_stopping", "scheduler"),
   pbt: spread("pbt", "scheduler"),
+  pb2: spread("pb2", "scheduler"),
   pbtReplay: spread("pbt_replay", "scheduler"),
   resourceChanging: {
     kind: "scheduler",

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { DYNAMIC } from "../../src/engine/space/diagnostics.ts";
 import * as api from "../../src/engine/index.ts";
 import * as schedulers from "../../src/engine/schedulers/specs.ts";
+import { analyze } from "../../src/server/analyze.ts";
 import { evaluateConfig, pathKey } from "../../src/server/evaluate.ts";
 
 const value = (src: string): unknown => evaluateConfig(src).value;
@@ -43,6 +44,24 @@ describe("static evaluator", () => {
       a: schedulers.asha({ maxT: 10, gracePeriod: 1 }), b: schedulers.pbt({ perturbationInterval: 2 }),
       c: schedulers.resourceChanging(schedulers.asha(), { metric: "m" }), d: schedulers.resourceChanging(), e: schedulers.hyperbandForBohb(),
     })));
+  });
+
+  it("reads pb2({...}) as the runner does, and places a bad bound's diagnostic on it", () => {
+    const src = `import { defineConfig, loguniform, uniform, pb2 } from "tunelab";
+export default defineConfig({
+  trainable: { command: ["python3", "train.py"] },
+  space: { lr: loguniform(1e-4, 1e-1), momentum: uniform(0.8, 0.99) },
+  metric: "acc",
+  mode: "max",
+  scheduler: pb2({ perturbationInterval: 5, hyperparamBounds: { lr: loguniform(1e-4, 1e-1), momentum: [0.99, 0.8] } }),
+});`;
+    const expected = schedulers.pb2({ perturbationInterval: 5, hyperparamBounds: { lr: api.loguniform(1e-4, 1e-1), momentum: [0.99, 0.8] } });
+    assert.deepEqual((value(src) as { scheduler: unknown }).scheduler, JSON.parse(JSON.stringify(expected)));
+    const { evaluation, problems } = analyze(src, undefined, { cpus: 2 });
+    assert.deepEqual(problems.map((p) => `${p.diagnostic.code}@${p.diagnostic.path.join(".")}`), ["pb2-bound-order@scheduler.hyperparamBounds.momentum"]);
+    const at = problems[0]?.span as { start: number; end: number };
+    assert.equal(evaluation.source.text.slice(at.start, at.end), "[0.99, 0.8]");
+    assert.deepEqual(analyze(src.replace("[0.99, 0.8]", "[0.8, 0.99]"), undefined, { cpus: 2 }).problems, []);
   });
 
   it("evaluates numbers exactly as JavaScript does (property)", () => {
