@@ -192,6 +192,7 @@ test("a small experiment runs over ssh through the Tuner: every trial's results,
   }, { baseDir: project });
   const results = await tuner.fit();
   const trials = results.results;
+  const materialize = new SshExecutor({ hosts: [{ host: env.host, cpus: 2, workdir: join(remoteRoot, "tuner") }], syncRoot: project, sshConfig: env.config });
   assert.equal(trials.length, 3);
   for (const trial of trials) {
     assert.equal(trial.status, "TERMINATED", trial.error);
@@ -199,8 +200,11 @@ test("a small experiment runs over ssh through the Tuner: every trial's results,
     const ref = trial.checkpoint ? readRemoteCheckpoint(trial.checkpoint) : undefined;
     assert.equal(ref?.host, env.host, `checkpoint of ${trial.trialId} is a placeholder for the host's`);
     assert.ok(existsSync(join(ref.path, "state.json")), `${ref.path} is on the host ("remote" is this machine)`);
+    await materialize.materializeCheckpoint(trial.checkpoint!);
+    assert.ok(existsSync(join(trial.checkpoint!, "state.json")) && !readRemoteCheckpoint(trial.checkpoint!), "fetched on demand into the placeholder's place");
     const lines = readFileSync(join(trial.path, "result.json"), "utf8").trim().split("\n");
     assert.equal(lines.length, 3, "no duplicated or lost results");
   }
   assert.deepEqual(trials.map((x) => x.config.x).sort(), [1, 2, 3]);
+  await materialize.close(0);
 });

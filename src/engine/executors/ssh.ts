@@ -18,7 +18,7 @@ import { shQuote } from "./remote-quote.ts";
 import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-trial.ts";
 import { TAIL_MAX_BYTES } from "./output-tail.ts";
 import { RemoteCheckpoints, type CheckpointHost, type CheckpointTransfers } from "./ssh-checkpoints.ts";
-import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
+import { readRemoteCheckpoint, type RemoteCheckpointRef } from "../store/checkpoints.ts";
 import { nodeRankEnv, rankSlots } from "./distributed.ts";
 import { planRanks, ranksEverFit } from "./ssh-ranks.ts";
 import { SshHost } from "./ssh-host.ts";
@@ -92,6 +92,12 @@ export class SshExecutor implements Executor {
 
   removeRemoteCheckpoint(ref: RemoteCheckpointRef): void {
     this.checkpoints.remove(ref);
+  }
+
+  /** Brings the files of a checkpoint placeholder (`localDir`) home, replacing it; a local checkpoint is left as it is. */
+  async materializeCheckpoint(localDir: string): Promise<void> {
+    const ref = readRemoteCheckpoint(localDir);
+    if (ref) await this.checkpoints.bringHome(localDir, ref, basename(dirname(localDir)));
   }
 
   capacity(): ExecutorCapacity {
