@@ -4,7 +4,7 @@ import { createRng } from "../../../src/engine/random.ts";
 import * as d from "../../../src/engine/space/domains.ts";
 import { decodeFloat, encodeFloat, normalCdf, normalQuantile, paramOf } from "../../../src/engine/search/params.ts";
 import { defaultWeights, ParzenEstimator, type ParzenOptions } from "../../../src/engine/search/parzen.ts";
-import { nBelow } from "../../../src/engine/search/tpe.ts";
+import { nBelow, splitByLoss } from "../../../src/engine/search/tpe.ts";
 
 const opts: ParzenOptions = { priorWeight: 1, considerPrior: true, magicClip: true, endpoints: false, multivariate: false };
 
@@ -34,6 +34,35 @@ void describe("Parzen estimator (Optuna's TPE kernels)", () => {
     const n = 20000;
     const integral = Array.from(e.logPdf(Array.from({ length: n }, (_, i) => [(2 * (i + 0.5)) / n]))).reduce((s, l) => s + Math.exp(l) * (2 / n), 0);
     assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral}`);
+  });
+
+  void it("split and both estimators score candidates as Optuna's TPE does, age ramp included (60 trials)", () => {
+    // 60 trials from createRng(11), loss (x−0.3)² + (y−0.7)²: 6 good trials and 54 others, so the
+    // rest's weights ramp. Optuna 3.1's log l − log g for x at the candidates, from its own
+    // _split_observation_pairs and _ParzenEstimator on the same trials.
+    const optuna = [1.833540638214664, 2.0558258655694788, 1.9685086407671097, 2.1783683351548317, 1.500322443665374, 0.8188787201576473, 1.020315351849992];
+    const candidates = [0.05, 0.2, 0.3, 0.45, 0.6, 0.8, 0.95].map((x) => [x]);
+    const rng = createRng(11);
+    const trials = Array.from({ length: 60 }, () => {
+      const [x, y] = [rng.next(), rng.next()];
+      return { x, loss: (x - 0.3) ** 2 + (y - 0.7) ** 2 };
+    });
+    const [good, rest] = splitByLoss(trials, 0.1);
+    assert.equal(good.length, 6);
+    const p = [paramOf(d.uniform(0, 1), "x", [])];
+    const weighted = { ...opts, bandwidthWeighted: true };
+    const l = new ParzenEstimator(p, [good.map((t) => t.x)], weighted).logPdf(candidates);
+    const g = new ParzenEstimator(p, [rest.map((t) => t.x)], weighted).logPdf(candidates);
+    const offsets = optuna.map((o, i) => (l[i] as number) - (g[i] as number) - o);
+    assert.ok(Math.max(...offsets) - Math.min(...offsets) < 1e-5, `offsets ${offsets.join(", ")}`);
+  });
+
+  void it("splits at the nBelow lowest losses, ties to the older trial, both sides in trial order", () => {
+    const items = [5, 1, 3, 1, 9, 2, 1, 7, 4, 6, 8, 0.5].map((loss, i) => ({ loss, i }));
+    const [good, rest] = splitByLoss(items, 0.25); // ceil(0.25·12) = 3
+    assert.deepEqual(good.map((s) => s.i), [1, 3, 11]);
+    assert.deepEqual(rest.map((s) => s.i), [0, 2, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(splitByLoss([], 0.1), [[], []]);
   });
 
   void it("gives stepped parameters probability masses that sum to 1", () => {
