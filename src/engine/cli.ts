@@ -8,6 +8,7 @@ import { prepareResume, prepareRun } from "./experiment.ts";
 import { execute } from "./cli/run.ts";
 import { bestCommand, exportCommand, lsCommand, statusCommand, stopCommand } from "./cli/inspect.ts";
 import { ExitCode } from "./cli/exit-codes.ts";
+import { checkpointCatCommand, checkpointFetchCommand, checkpointLsCommand, type FetchOptions } from "./cli/checkpoint.ts";
 import { addCommand, eventsCommand, pauseCommand, resumeTrialCommand, stopViaControl, trialsCommand } from "./cli/control.ts";
 
 const int = (name: string) => (value: string): number => {
@@ -67,6 +68,31 @@ function program(setCode: (c: number) => void): Command {
     .option("--mode <mode>", "min or max (default: the experiment's)")
     .option("--json", "print only the best config as JSON")
     .action(async (dir: string, o: { metric?: string; mode?: string; json?: boolean }) => setCode(await bestCommand(dir, o)));
+
+  const checkpoint = cli.command("checkpoint")
+    .description("checkpoints an ssh experiment kept on its hosts: fetch them home, or list and read them in place");
+  checkpoint.command("fetch")
+    .description("bring remote checkpoints' files home into their placeholders (default: the best trial's latest)")
+    .argument("<experiment-dir>")
+    .argument("[checkpoint-dir...]", "particular checkpoint dirs (absolute, or relative to the experiment dir)")
+    .option("--trial <id>", "this trial's latest checkpoint (with --all: every one it kept)")
+    .option("--all", "every kept checkpoint (of --trial, else of every trial)")
+    .option("--best", "the best trial's latest checkpoint (the default)")
+    .option("--json", "machine-readable output")
+    .action(async (dir: string, paths: string[], o: FetchOptions) => setCode(await checkpointFetchCommand(dir, paths, o)));
+  checkpoint.command("ls")
+    .description("what a path on one of the experiment's ssh hosts is: a dir's entries, or a file's size")
+    .argument("<experiment-dir>")
+    .argument("<host>", "an ssh host of the experiment's executor.hosts")
+    .argument("<path>", "absolute path on that host")
+    .option("--json", "machine-readable output: { type, size, mtime, entries? }")
+    .action(async (dir: string, host: string, path: string, o: { json?: boolean }) => setCode(await checkpointLsCommand(dir, host, path, o)));
+  checkpoint.command("cat")
+    .description("print a file on one of the experiment's ssh hosts")
+    .argument("<experiment-dir>")
+    .argument("<host>")
+    .argument("<path>")
+    .action(async (dir: string, host: string, path: string) => setCode(await checkpointCatCommand(dir, host, path)));
 
   cli.command("export")
     .description("every trial's config and last result as CSV or JSON")

@@ -11,6 +11,8 @@ import { Runner, type RunnerCallbacks, type RunSummary } from "./runner.ts";
 import { bestTrial } from "./cli/progress.ts";
 import type { Trial } from "./runner/trial.ts";
 import { flatten } from "./cli/format.ts";
+import { CheckpointHosts, type CheckpointAccess } from "./cli/remote-checkpoints.ts";
+import { readRemoteCheckpoint, type RemoteCheckpointRef } from "./store/checkpoints.ts";
 
 export interface TunerOptions extends RunOverrides {
   /** Folder that relative paths in the config (trainable cwd, storage) are resolved from. Default: cwd. */
@@ -25,14 +27,28 @@ export interface TrialResult {
   config: TrialConfig;
   /** The last reported result (with auto-filled fields). */
   metrics: Result | undefined;
-  /** Absolute path of the latest kept checkpoint. */
+  /**
+   * Absolute path of the latest kept checkpoint. For a checkpoint kept on its ssh host
+   * (`remoteCheckpoint` set) this dir is a placeholder until `fetchCheckpoint()` brings the files.
+   */
   checkpoint: string | undefined;
+  /** Where the latest checkpoint's files are when they stayed on the ssh host that wrote them. */
+  remoteCheckpoint: RemoteCheckpointRef | undefined;
+  /**
+   * Makes `checkpoint` hold the files: fetches a remote checkpoint home (through the experiment's
+   * executor config) and resolves with its local path; a local one resolves at once.
+   */
+  fetchCheckpoint(): Promise<string | undefined>;
   path: string;
   error: string | undefined;
 }
 
 export class ResultGrid {
-  constructor(readonly summary: RunSummary, private readonly metric?: string, private readonly mode?: Mode) {}
+  /**
+   * `access` (the experiment's executor config and config file) is how remote checkpoints are
+   * fetched; without it a result's fetchCheckpoint() fails for a remote one, naming it.
+   */
+  constructor(readonly summary: RunSummary, private readonly metric?: string, private readonly mode?: Mode, private readonly access?: CheckpointAccess) {}
 
   get experimentDir(): string {
     return this.summary.expDir;
@@ -63,14 +79,46 @@ export class ResultGrid {
     });
   }
 
+  /**
+   * Fetches the latest checkpoint of each of `results` (default: every trial) that stayed on its
+   * ssh host, over one connection per host; resolves with the local paths, in order.
+   */
+  async fetchCheckpoints(results: readonly TrialResult[] = this.results): Promise<(string | undefined)[]> {
+    const hosts = this.hosts();
+    const out: (string | undefined)[] = [];
+    for (const r of results) {
+      if (r.checkpoint) await hosts.fetch(r.checkpoint);
+      out.push(r.checkpoint);
+    }
+    return out;
+  }
+
+  private hosts(): CheckpointHosts {
+    return new CheckpointHosts(this.access ?? { executor: undefined, configPath: join(this.summary.expDir, "experiment.json") });
+  }
+
   private toResult(view: TrialView): TrialResult {
     const t = view as Trial;
     const ckpt = t.latestCheckpoint();
+    const checkpoint = ckpt ? join(this.summary.expDir, ckpt.path) : undefined;
     return {
-      trialId: t.id, status: t.status, config: t.config, metrics: t.lastResult,
-      checkpoint: ckpt ? join(this.summary.expDir, ckpt.path) : undefined,
+      trialId: t.id, status: t.status, config: t.config, metrics: t.lastResult, checkpoint,
+      remoteCheckpoint: checkpoint ? remoteRef(checkpoint) : undefined,
+      fetchCheckpoint: async () => {
+        if (checkpoint) await this.hosts().fetch(checkpoint);
+        return checkpoint;
+      },
       path: join(this.summary.expDir, t.dirName), error: t.error,
     };
+  }
+}
+
+/** A broken placeholder reads as local here; fetchCheckpoint() then says what is wrong with it. */
+function remoteRef(dir: string): RemoteCheckpointRef | undefined {
+  try {
+    return readRemoteCheckpoint(dir);
+  } catch {
+    return undefined;
   }
 }
 
@@ -87,7 +135,8 @@ export class Tuner {
       capacity, callbacks: this.options.callbacks ?? [],
     });
     try {
-      return new ResultGrid(await runner.run(), prepared.config.metric, prepared.config.mode);
+      const access = { executor: prepared.config.executor, configPath };
+      return new ResultGrid(await runner.run(), prepared.config.metric, prepared.config.mode, access);
     } finally {
       await executor.close(0);
     }

@@ -8,6 +8,7 @@ import { readExperimentJson } from "../store/experiment-dir.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { flatten, formatValue, table } from "./format.ts";
 import { bestTrial, trialTable } from "./progress.ts";
+import { describeCheckpoint } from "./checkpoint.ts";
 
 async function load(dir: string): Promise<ExperimentState | undefined> {
   const abs = resolve(dir);
@@ -104,7 +105,7 @@ export async function bestCommand(dir: string, o: { metric?: string; mode?: stri
     process.stdout.write(`Best trial ${best.id} (${best.status}, iteration ${best.iteration}): ${metric}=${formatValue(best.lastResult?.[metric])}\n`);
     process.stdout.write(`Config: ${JSON.stringify(best.config, null, 2)}\n`);
     const ckpt = best.checkpoints.at(-1);
-    if (ckpt) process.stdout.write(`Latest checkpoint: ${join(resolve(dir), ckpt.path)}\n`);
+    if (ckpt) process.stdout.write(`Latest checkpoint: ${describeCheckpoint(resolve(dir), join(resolve(dir), ckpt.path))}\n`);
   }
   return ExitCode.Ok;
 }
