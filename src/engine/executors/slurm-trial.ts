@@ -6,14 +6,15 @@
  * shared filesystem (slurm-script.ts); the exit code comes from a marker file
  * because a cluster need not keep accounting.
  */
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, isAbsolute } from "node:path";
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, isAbsolute } from "node:path";
 import type { RunningTrial, TrialEvents, TrialExit, TrialHandle, TrialLaunch } from "./executor.ts";
 import type { SlurmCli } from "./slurm-cli.ts";
 import { externalEndReason, jobPhase, parseRuns, scancelArgv, type SqueueRow } from "./slurm-parse.ts";
 import { RequeueAwareReports, type TailOutcome } from "./slurm-reports.ts";
 import { batchScript, gresFor, jobFiles, type JobFiles, type SbatchOptions } from "./slurm-script.ts";
 import { OutputTail } from "./output-tail.ts";
+import { readMarker, stderrTail, unfinishedJobs } from "./slurm-files.ts";
 
 export interface SlurmJobSettings {
   partition?: string;
@@ -132,6 +133,10 @@ export class SlurmTrial implements RunningTrial {
     if (!program) return this.failToStart("cannot start the trial: its command is empty (trainable.command needs at least a program)");
     const workers = workersOf(launch, settings.workers);
     const gres = gresFor(launch.resources.gpu, settings.gresPerTrial);
+    const orphans = unfinishedJobs(dirname(files.dir));
+    // A job of an earlier attempt that never wrote its exit marker, while the runner starts this
+    // one: a runner died between sbatch and journaling the handle, and nobody watches that job.
+    if (orphans.length) void this.cli.run(scancelArgv(orphans));
     try {
       mkdirSync(launch.trialDir, { recursive: true });
       rmSync(files.dir, { recursive: true, force: true });
@@ -159,6 +164,12 @@ export class SlurmTrial implements RunningTrial {
   /** sbatch accepted the job: `jobId` is `123`, or `123_4` for task 4 of an array. */
   submitted(jobId: string): void {
     this.handle = { kind: "slurm", jobId, jobDir: this.files.dir };
+    try {
+      // Written at once, long before the journal has the handle: a later attempt can find the job.
+      writeFileSync(join(this.files.dir, "jobid"), `${jobId}\n`);
+    } catch {
+      // The job's own files are there; without this one only the orphan check is weaker.
+    }
     if (this.finished) {
       // Detached while sbatch ran: no runner will ever know this job, so it must not run.
       void this.cli.run(scancelArgv([jobId]));
@@ -309,34 +320,6 @@ export class SlurmTrial implements RunningTrial {
     clearTimeout(this.killTimer);
     this.resolveDone();
   }
-}
-
-function readMarker(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stderrTail(path: string): OutputTail {
-  const tail = new OutputTail();
-  try {
-    const fd = openSync(path, "r");
-    try {
-      const size = statSync(path).size;
-      const len = Math.min(size, 8 * 1024);
-      const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, size - len);
-      tail.push(buf);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // No stderr.log: the job never ran.
-  }
-  return tail;
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {

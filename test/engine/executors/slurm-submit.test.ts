@@ -145,6 +145,32 @@ describe("Slurm submissions", () => {
   });
 });
 
+describe("jobs a dead runner never journaled", () => {
+  it("each submitted job leaves its id in the job dir at once; a new attempt cancels an earlier one that never finished", async () => {
+    const cli = new ScriptedSlurm();
+    const ex = executor(cli);
+    const first = launch();
+    const h = (await ex.start({ ...first, attempt: 1 }, quiet).started) as SlurmHandle;
+    assert.equal(readFileSync(join(h.jobDir, "jobid"), "utf8").trim(), "100");
+    await ex.detach(); // the runner died before the journal had the handle: job 100 runs on, unknown
+    const resumed = executor(cli);
+    await resumed.start({ ...first, attempt: 2 }, quiet).started;
+    assert.deepEqual(cli.calls.filter((c) => c[0] === "scancel"), [["scancel", "100"]]);
+    await resumed.close(0);
+  });
+
+  it("an earlier attempt that wrote its exit marker is left alone", async () => {
+    const cli = new ScriptedSlurm();
+    const ex = executor(cli);
+    const l = launch();
+    const h = (await ex.start({ ...l, attempt: 1 }, quiet).started) as SlurmHandle;
+    writeFileSync(join(h.jobDir, "exit"), "1\n");
+    await ex.start({ ...l, attempt: 2 }, quiet).started;
+    assert.deepEqual(cli.calls.filter((c) => c[0] === "scancel"), []);
+    await ex.detach();
+  });
+});
+
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const start = Date.now();
   while (!check()) {
