@@ -27,6 +27,8 @@ import { registerOpenTrialLog } from "./commands/open-trial-log.ts";
 import { registerOpenCheckpointFolder } from "./commands/open-checkpoint-folder.ts";
 import { registerCompareTrials } from "./commands/compare-trials.ts";
 import { registerCreateConfig } from "./commands/create-config.ts";
+import { registerFetchCheckpoint } from "./commands/fetch-checkpoint.ts";
+import { CliCheckpointSource } from "./fs/cli-source.ts";
 import type { TreeNode } from "./views/tree-nodes.ts";
 import { ConfigLanguageClient } from "./client/language-client.ts";
 import { registerDashboardSerializer } from "./panels/dashboard.ts";
@@ -55,12 +57,20 @@ export function activate(context: vscode.ExtensionContext): TunelabApi {
     return out;
   };
   const experiments = new Experiments({ roots });
-  const tree = new TrialTreeProvider(experiments);
+  const fileSystem = new TrialFileSystem();
+  const cli = cliPath(context);
+  const tree = new TrialTreeProvider(experiments, {
+    // Listing a host runs ssh with the experiment's ssh config, which may name a ProxyCommand: trusted workspaces only.
+    connect: (host, expDir) => {
+      if (!vscode.workspace.isTrusted) return "browsing it runs ssh; trust the workspace to browse remote checkpoints";
+      fileSystem.ensure(host, () => new CliCheckpointSource(cli, expDir, host));
+      return undefined;
+    },
+  });
   const treeView = vscode.window.createTreeView("tunelab.trials", { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const statusBar = new TunelabStatusBar(experiments);
   const logs = new ExperimentLogs();
-  const fileSystem = new TrialFileSystem();
-  const s: Services = { context, experiments, tree, treeView, statusBar, logs, cli: cliPath(context) };
+  const s: Services = { context, experiments, tree, treeView, statusBar, logs, cli };
 
   const updateContext = (): void => {
     const running = experiments.list().some((e) => e.phase() === "running");
@@ -78,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): TunelabApi {
     registerRunTuning(s), registerStopExperiment(s), registerResumeExperiment(s), registerStopTrial(s), registerAddTrial(s),
     ...registerOpenDashboard(s), registerCopyBestConfig(s), registerOpenRayResults(s), registerRefresh(s),
     registerOpenTrialLog(s), registerOpenCheckpointFolder(s), registerCompareTrials(s), registerCreateConfig(s),
+    registerFetchCheckpoint(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("tunelab")) void vscode.commands.executeCommand("tunelab.refresh");
     }),

@@ -15,6 +15,7 @@ import { readRemoteCheckpoint, REMOTE_CHECKPOINT_FILE } from "../../src/engine/s
 import type { ResultGrid } from "../../src/engine/tuner.ts";
 import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
 import { ROOT, runCli } from "./helpers.ts";
+import { fetchArgs, listingArgs, parseListing } from "../../src/extension/fs/cli-listing.ts";
 
 const PY = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 let env: SshTestEnv | undefined;
@@ -90,15 +91,16 @@ test("tunelab checkpoint ls and cat read a remote checkpoint in place, odd file 
   // "Remote" is this machine: add files with hostile names next to state.json.
   mkdirSync(join(ref.path, "sub dir"));
   writeFileSync(join(ref.path, "it's a $(touch pwned)\nname.txt"), "odd");
-  const ls = await runCli(["checkpoint", "ls", g.experimentDir, env!.host, ref.path, "--json"]);
+  // The very arguments and parser the extension's tunelab-remote: file system uses.
+  const ls = await runCli(listingArgs("ls", g.experimentDir, env!.host, ref.path));
   assert.equal(ls.code, 0, ls.stderr);
-  const entry = JSON.parse(ls.stdout) as { type: string; entries: [string, string][] };
+  const entry = parseListing(ls.stdout, env!.host, ref.path);
   assert.equal(entry.type, "dir");
   assert.deepEqual(entry.entries, [["it's a $(touch pwned)\nname.txt", "file"], ["state.json", "file"], ["sub dir", "dir"]]);
   assert.ok(!existsSync(join(ref.path, "pwned")) && !existsSync(join(ROOT, "pwned")), "nothing in a name ran");
   const file = await runCli(["checkpoint", "ls", g.experimentDir, env!.host, join(ref.path, "state.json"), "--json"]);
   assert.equal((JSON.parse(file.stdout) as { type: string; size: number }).size, readFileSync(join(ref.path, "state.json")).length);
-  const cat = await runCli(["checkpoint", "cat", g.experimentDir, env!.host, join(ref.path, "state.json")]);
+  const cat = await runCli(listingArgs("cat", g.experimentDir, env!.host, join(ref.path, "state.json")));
   assert.equal(cat.code, 0, cat.stderr);
   assert.deepEqual(JSON.parse(cat.stdout), { step: 2 });
   const missing = await runCli(["checkpoint", "ls", g.experimentDir, env!.host, join(ref.path, "nope")]);
@@ -139,7 +141,8 @@ test("tunelab checkpoint fetch: --trial, then --all fetch what is still remote; 
   const stray = join(one.path, "checkpoint_stray");
   mkdirSync(stray);
   writeFileSync(join(stray, REMOTE_CHECKPOINT_FILE), JSON.stringify({ host: "gpu9", path: "/x" }));
-  const bad = await runCli(["checkpoint", "fetch", g.experimentDir, stray]);
+  // (as the extension's Fetch Checkpoint calls it: one dir, --json)
+  const bad = await runCli(fetchArgs(g.experimentDir, stray));
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /checkpoint_stray: checkpoint .* is on ssh host gpu9, which is not in executor\.hosts/);
   assert.ok(existsSync(join(stray, REMOTE_CHECKPOINT_FILE)), "a failed fetch leaves the placeholder");

@@ -2,8 +2,8 @@
  * `tunelab-remote:` — a read-only file system for trial and checkpoint files,
  * so the editor opens them read-only and local and remote checkpoints look the
  * same: `tunelab-remote://<host>/<abs path>`, where host `local` is this
- * machine. The SSH/Slurm work adds hosts by registering a CheckpointSource
- * (e.g. one that lists and fetches over the SSH executor's connection).
+ * machine. A checkpoint kept on an ssh host is read through the bundled CLI
+ * (fs/cli-source.ts), registered per host when the tree first shows one.
  */
 import * as vscode from "vscode";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -50,6 +50,11 @@ export class TrialFileSystem implements vscode.FileSystemProvider {
   register(host: string, source: CheckpointSource): vscode.Disposable {
     this.sources.set(host, source);
     return new vscode.Disposable(() => this.sources.delete(host));
+  }
+
+  /** Registers `make()` for `host` unless a source serves it already (the first experiment that names the host wins). */
+  ensure(host: string, make: () => CheckpointSource): void {
+    if (!this.sources.has(host)) this.sources.set(host, make());
   }
 
   private source(uri: vscode.Uri): CheckpointSource {

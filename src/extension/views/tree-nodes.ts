@@ -3,13 +3,17 @@
  * labels, icons and descriptions are tested without a workbench.
  */
 import type { TrialState } from "../../engine/store/state.ts";
+import type { RemoteCheckpointRef } from "../../engine/store/checkpoints.ts";
 import type { Experiment, ExperimentPhase } from "../model/experiment.ts";
 
 export type TreeNode =
   | { kind: "experiment"; exp: Experiment }
   | { kind: "trial"; exp: Experiment; id: string }
-  | { kind: "checkpoint"; exp: Experiment; trialId: string; path: string; iteration: number; score?: number }
-  | { kind: "file"; exp: Experiment; path: string; isDir: boolean };
+  | { kind: "checkpoint"; exp: Experiment; trialId: string; path: string; iteration: number; score?: number; remote?: RemoteCheckpointRef }
+  /** `host` set: a file on that ssh host (under a remote checkpoint), read through the tunelab-remote: file system. */
+  | { kind: "file"; exp: Experiment; path: string; isDir: boolean; host?: string }
+  /** Why a row has no children (e.g. a remote checkpoint in Restricted Mode). */
+  | { kind: "message"; exp: Experiment; text: string; tooltip?: string };
 
 /** `0.9777`, `1.29e-6`: short, but never hiding the significant digits. */
 export function formatNumber(v: unknown): string {

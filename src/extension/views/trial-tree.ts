@@ -11,7 +11,14 @@ import type { Experiments } from "../model/experiments.ts";
 import type { Experiment } from "../model/experiment.ts";
 import { trialOrder } from "../settings.ts";
 import { trialFileUri } from "../fs/remote-fs.ts";
-import { configTooltip, experimentDescription, formatNumber, phaseIcon, trialDescription, trialIcon, type TreeNode } from "./tree-nodes.ts";
+import { checkpointFilesRoot, checkpointRow, remoteCheckpointOf } from "./checkpoint-rows.ts";
+import { configTooltip, experimentDescription, phaseIcon, trialDescription, trialIcon, type TreeNode } from "./tree-nodes.ts";
+
+/** How the tree reaches files that stayed on an experiment's ssh hosts. */
+export interface RemoteFiles {
+  /** Makes `host`'s files browsable for the experiment in `expDir`; returns why it cannot (e.g. Restricted Mode). */
+  connect(host: string, expDir: string): string | undefined;
+}
 
 export class TrialTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined>();
@@ -20,11 +27,16 @@ export class TrialTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly trialNodes = new Map<string, TreeNode>();
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly experiments: Experiments) {
+  constructor(private readonly experiments: Experiments, private readonly remote?: RemoteFiles) {
     this.subscription = experiments.onDidChange((change) => {
       if (change.listChanged) return this.emitter.fire(undefined);
       for (const exp of change.changed) this.emitter.fire(this.expNode(exp));
     });
+  }
+
+  /** Redraws one trial's checkpoints (a checkpoint was fetched). */
+  refreshTrial(exp: Experiment, id: string): void {
+    this.emitter.fire(this.trialNode(exp, id));
   }
 
   /** Redraws everything (the Refresh command, a settings change). */
@@ -55,22 +67,35 @@ export class TrialTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         return (trial?.checkpoints ?? [])
           .slice()
           .sort((a, b) => b.iteration - a.iteration)
-          .map((c) => ({ kind: "checkpoint", exp: node.exp, trialId: node.id, path: c.path, iteration: c.iteration, ...(c.score !== undefined ? { score: c.score } : {}) }));
+          .map((c): TreeNode => {
+            // One small file read per checkpoint, only when the trial is expanded.
+            const remote = remoteCheckpointOf(join(node.exp.dir, c.path));
+            return { kind: "checkpoint", exp: node.exp, trialId: node.id, path: c.path, iteration: c.iteration, ...(c.score !== undefined ? { score: c.score } : {}), ...(remote ? { remote } : {}) };
+          });
       }
-      case "checkpoint":
-        return this.files(node.exp, join(node.exp.dir, node.path));
+      case "checkpoint": {
+        const root = checkpointFilesRoot(node.exp.dir, node.path, node.remote);
+        if (root.host !== undefined) {
+          const why = this.remote ? this.remote.connect(root.host, node.exp.dir) : `Tunelab cannot reach ${root.host} from here`;
+          if (why) return [{ kind: "message", exp: node.exp, text: `on ${root.host}: ${why}`, tooltip: `${root.host}:${root.path}` }];
+        }
+        return this.files(node.exp, root.path, root.host);
+      }
       case "file":
-        return node.isDir ? this.files(node.exp, node.path) : [];
+        return node.isDir ? this.files(node.exp, node.path, node.host) : [];
+      case "message":
+        return [];
     }
   }
 
-  private async files(exp: Experiment, dir: string): Promise<TreeNode[]> {
+  private async files(exp: Experiment, dir: string, host: string | undefined): Promise<TreeNode[]> {
     try {
-      const entries = await vscode.workspace.fs.readDirectory(trialFileUri(dir));
+      const entries = await vscode.workspace.fs.readDirectory(trialFileUri(dir, host));
       entries.sort((a, b) => Number(b[1] === vscode.FileType.Directory) - Number(a[1] === vscode.FileType.Directory) || a[0].localeCompare(b[0]));
-      return entries.map(([name, type]) => ({ kind: "file", exp, path: join(dir, name), isDir: type === vscode.FileType.Directory }));
-    } catch {
-      return []; // removed by retention since the row was drawn
+      return entries.map(([name, type]) => ({ kind: "file", exp, path: join(dir, name), isDir: type === vscode.FileType.Directory, ...(host !== undefined ? { host } : {}) }));
+    } catch (e) {
+      // A local dir removed by retention since the row was drawn shows empty; an unreachable host says so.
+      return host === undefined ? [] : [{ kind: "message", exp, text: e instanceof Error ? e.message.replace(/ \(FileSystemError\)$/, "") : String(e), tooltip: `${host}:${dir}` }];
     }
   }
 
@@ -109,21 +134,32 @@ export class TrialTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         return item;
       }
       case "checkpoint": {
-        const label = `checkpoint ${node.iteration}`;
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `ckpt:${node.exp.dir}:${node.path}`;
-        item.description = node.score !== undefined ? `score ${formatNumber(node.score)}` : `iteration ${node.iteration}`;
-        item.iconPath = new vscode.ThemeIcon("save");
-        item.contextValue = "checkpoint";
-        item.resourceUri = trialFileUri(join(node.exp.dir, node.path));
-        item.accessibilityInformation = { label: `${label} ${item.description}` };
+        const localDir = join(node.exp.dir, node.path);
+        const row = checkpointRow({ iteration: node.iteration, ...(node.score !== undefined ? { score: node.score } : {}), localDir }, node.remote);
+        const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.Collapsed);
+        // The id changes once fetched, so the row is drawn afresh (collapsed) with its local files.
+        item.id = `ckpt:${node.exp.dir}:${node.path}${node.remote ? ":remote" : ""}`;
+        item.description = row.description;
+        item.tooltip = row.tooltip;
+        item.iconPath = new vscode.ThemeIcon(row.icon);
+        item.contextValue = row.contextValue;
+        const root = checkpointFilesRoot(node.exp.dir, node.path, node.remote);
+        item.resourceUri = trialFileUri(root.path, root.host);
+        item.accessibilityInformation = { label: `${row.label} ${row.description}` };
+        return item;
+      }
+      case "message": {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon("info");
+        if (node.tooltip) item.tooltip = node.tooltip;
+        item.contextValue = "message";
         return item;
       }
       case "file": {
-        const uri = trialFileUri(node.path);
+        const uri = trialFileUri(node.path, node.host);
         const item = new vscode.TreeItem(uri, node.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-        item.id = `file:${node.path}`;
-        item.description = node.isDir ? undefined : relative(node.exp.dir, node.path);
+        item.id = `file:${node.host !== undefined ? `${node.host}:` : ""}${node.path}`;
+        item.description = node.isDir ? undefined : node.host !== undefined ? `on ${node.host}` : relative(node.exp.dir, node.path);
         item.contextValue = node.isDir ? "folder" : "file";
         item.iconPath = node.isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
         if (!node.isDir) item.command = { command: "vscode.open", title: "Open (read-only)", arguments: [uri, { preview: true }] };
