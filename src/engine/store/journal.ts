@@ -138,6 +138,9 @@ export class Journal {
     this.buffer = [];
     this.bufferBytes = 0;
     try {
+      // A journal whose file was deleted (the experiment dir removed under a running run) would
+      // take every later write without error and keep none of it.
+      if (fstatSync(this.fd).nlink === 0) throw new Error("the file was deleted while the experiment ran");
       // Written synchronously so batches reach the file in append order even while a sync is in flight.
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -118,4 +118,15 @@ test("a missing journal reads as empty; a closed journal refuses appends", () =>
   const journal = Journal.open(dir);
   journal.close();
   assert.throws(() => journal.append(result(0)), /journal is closed/);
+});
+
+test("a journal whose file was deleted fails its next flush, naming the file, instead of writing into nothing", async () => {
+  const dir = tmp();
+  const journal = Journal.open(dir);
+  journal.append(result(0));
+  await journal.flush();
+  rmSync(dir, { recursive: true });
+  journal.append(result(1));
+  await assert.rejects(journal.flush(), (e: Error) => e.message.includes(join(dir, "events.jsonl")) && /deleted while the experiment ran/.test(e.message));
+  assert.throws(() => journal.append(result(2)), /deleted/);
 });
