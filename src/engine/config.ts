@@ -78,6 +78,11 @@ export interface SshHostSpec {
   workdir?: string;
   /** The Python interpreter on the host, for Python trainables. Default `python3`. */
   python?: string;
+  /**
+   * The address the other hosts reach this one by, used as MASTER_ADDR when rank 0 of a
+   * distributed trial runs here. Default: the HostName `ssh -G <host>` resolves to.
+   */
+  address?: string;
 }
 
 export interface SshExecutorSpec {
@@ -87,6 +92,17 @@ export interface SshExecutorSpec {
   sync?: { include?: readonly string[]; exclude?: readonly string[] };
   /** An ssh_config file used instead of ~/.ssh/config (passed as `ssh -F`). */
   sshConfig?: string;
+  /**
+   * A host that answers no poll for this long (ms) is lost: its trials fail as retryable and
+   * restart on another host. Default 60000.
+   */
+  hostLostMs?: number;
+  /**
+   * "lazy" (default): checkpoints stay on the host that wrote them and move only when a restore
+   * needs them elsewhere. "eager": every reported checkpoint is fetched at once, so a lost host
+   * loses none of them.
+   */
+  checkpoints?: "lazy" | "eager";
   /** Capacity comes from `hosts`; these stay unset (so `executor.cpus` reads as undefined for every kind). */
   cpus?: never;
   gpus?: never;

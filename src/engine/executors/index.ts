@@ -30,6 +30,8 @@ export function createExecutor(config: TuneConfig, capacity: { cpus: number; gpu
     const ssh = new SshExecutor({
       hosts: spec.hosts, syncRoot: dirname(opts.configPath ?? `${process.cwd()}/tune.config.ts`),
       ...(spec.sync ? { sync: spec.sync } : {}), ...(spec.sshConfig ? { sshConfig: spec.sshConfig } : {}),
+      ...(spec.hostLostMs !== undefined ? { hostLostMs: spec.hostLostMs } : {}),
+      ...(spec.checkpoints ? { checkpoints: spec.checkpoints } : {}),
     });
     // Remote trials are detached on their hosts: nothing to kill synchronously at exit.
     executor = Object.assign(ssh, { killAllSync: () => undefined });

@@ -71,8 +71,9 @@ export class SshHost {
     }
   }
 
-  /** The host's address as the other hosts reach it: the HostName its ssh alias resolves to. */
+  /** The host's address as the other hosts reach it: `address` of its spec, else the HostName its ssh alias resolves to. */
   addressForPeers(): Promise<string> {
+    if (this.spec.address) return Promise.resolve(this.spec.address);
     this.address ??= runProcess(["ssh", ...this.conn.sshOptions(), "-G", "--", this.name], undefined, 10_000).then((r) => {
       const name = r.code === 0 ? parseSshG(r.stdout.toString("utf8")) : undefined;
       if (!name) {

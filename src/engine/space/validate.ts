@@ -42,10 +42,10 @@ const CHECKPOINT_ALIASES: Record<string, string> = { numToKeep: "keep", checkpoi
 /** Keys per executor kind; a new executor adds its row here. */
 const EXECUTOR_KEYS: Record<string, string[]> = {
   local: ["kind", "cpus", "gpus"],
-  ssh: ["kind", "hosts", "sync", "sshConfig"],
+  ssh: ["kind", "hosts", "sync", "sshConfig", "hostLostMs", "checkpoints"],
   slurm: ["kind", "partition", "account", "time", "gresPerTrial", "extraArgs", "sharedDir", "cpusPerTrial"],
 };
-const SSH_HOST_KEYS = ["host", "cpus", "gpus", "workdir", "python"];
+const SSH_HOST_KEYS = ["host", "cpus", "gpus", "workdir", "python", "address"];
 const COMMAND_KEYS = ["command", "cwd", "env"];
 const PYTHON_KEYS = ["python", "interpreter", "cwd", "env"];
 const INTERPRETERS = /^(python[\d.]*|node|bash|sh|zsh|Rscript|julia|ruby|perl|deno|bun|tsx)$/;
@@ -230,7 +230,7 @@ function executor(e: unknown, sink: DiagnosticSink): void {
   }
   unknownKeys(e, ["executor"], keys, { numCpus: "cpus", numGpus: "gpus", cpu: "cpus", gpu: "gpus" }, sink);
   for (const key of ["cpus", "gpus"]) positive(e[key], ["executor", key], true, "executor-invalid", sink);
-  if (e.kind === "ssh") sshHosts(e.hosts, sink);
+  if (e.kind === "ssh") sshOptions(e, sink);
   if (e.kind === "slurm") slurmOptions(e, sink);
 }
 
@@ -250,6 +250,20 @@ function slurmOptions(e: Record<string, unknown>, sink: DiagnosticSink): void {
   if (e.cpusPerTrial !== undefined && !isDynamic(e.cpusPerTrial)) wholeNumber(e.cpusPerTrial, ["executor", "cpusPerTrial"], 1, "executor-invalid", "executor.cpusPerTrial", sink);
 }
 
+function sshOptions(e: Record<string, unknown>, sink: DiagnosticSink): void {
+  sshHosts(e.hosts, sink);
+  const lost = e.hostLostMs;
+  // Below a few poll intervals (500 ms each), one slow answer would already count as a lost host.
+  if (lost !== undefined && !isDynamic(lost) && !(typeof lost === "number" && Number.isFinite(lost) && lost >= 2000)) {
+    sink.error(["executor", "hostLostMs"], "executor-invalid", `executor.hostLostMs must be a number of milliseconds ≥ 2000, like 60000 (got ${describe(lost)})`);
+  }
+  const ck = e.checkpoints;
+  if (ck !== undefined && !isDynamic(ck) && ck !== "lazy" && ck !== "eager") {
+    const suggestion = typeof ck === "string" ? didYouMean(ck, ["lazy", "eager"]) : undefined;
+    sink.error(["executor", "checkpoints"], "executor-invalid", `executor.checkpoints must be "lazy" (checkpoints stay on their host) or "eager" (fetched at once) (got ${describe(ck)})`, suggestion ? { suggestion } : undefined);
+  }
+}
+
 function sshHosts(hosts: unknown, sink: DiagnosticSink): void {
   if (isDynamic(hosts)) return;
   if (!Array.isArray(hosts) || hosts.length === 0) {
@@ -265,6 +279,11 @@ function sshHosts(hosts: unknown, sink: DiagnosticSink): void {
     }
     if (h.cpus === undefined) sink.error([...at, "cpus"], "ssh-host-cpus", `executor.hosts[${i}].cpus is required: how many CPUs trials may use on ${String(h.host)}`);
     for (const key of ["cpus", "gpus"]) positive(h[key], [...at, key], true, "executor-invalid", sink);
+    for (const key of ["workdir", "python"]) string(h[key], [...at, key], sink);
+    const addr = h.address;
+    if (addr !== undefined && !isDynamic(addr) && (typeof addr !== "string" || !/^[A-Za-z0-9][A-Za-z0-9.:_%-]*$/.test(addr))) {
+      sink.error([...at, "address"], "ssh-host-invalid", `executor.hosts[${i}].address must be a host name or IP address the other hosts reach ${String(h.host)} by, like "10.0.0.5" (got ${describe(addr)})`);
+    }
   });
 }
 

@@ -5,9 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ResourcePool } from "../../src/engine/resources.ts";
-import { nodeRankEnv, rankSlots } from "../../src/engine/executors/distributed.ts";
-import { parseSshG, planRanks, ranksEverFit } from "../../src/engine/executors/ssh-ranks.ts";
+import { ResourcePool } from "../../../src/engine/resources.ts";
+import { nodeRankEnv, rankSlots } from "../../../src/engine/executors/distributed.ts";
+import { parseSshG, planRanks, ranksEverFit } from "../../../src/engine/executors/ssh-ranks.ts";
+import { SshHost } from "../../../src/engine/executors/ssh-host.ts";
 
 test("ranks go all on one host when one has room, else spread in host order; all or nothing; pools untouched", () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 12 }), (cpus, workers) => {
@@ -35,4 +36,9 @@ test("torchrun's numbering: ranks contiguous per host, NODE_RANK per host, LOCAL
   });
   assert.equal(parseSshG("user root\nhostname 10.200.0.2\nport 2223\n"), "10.200.0.2");
   assert.equal(parseSshG("user root\n"), undefined);
+});
+
+test("MASTER_ADDR: a host's address from executor.hosts[].address is used as given, without asking ssh", async () => {
+  const host = new SshHost({ host: "no-such-alias.invalid", cpus: 1, address: "10.0.0.5" }, { sshConfig: "/nonexistent/ssh_config" }, async () => undefined);
+  assert.equal(await host.addressForPeers(), "10.0.0.5");
 });
