@@ -24,6 +24,7 @@ import { Trial } from "./runner/trial.ts";
 import { copyDonorCheckpoint } from "./runner/exploit.ts";
 import { createLoggers, DEFAULT_LOGGERS, type TrialLogger } from "./loggers/index.ts";
 import { restoreTrials, runIdOf } from "./runner/restore.ts";
+import { chooseRestore, restoreNote } from "./runner/restore-choice.ts";
 import { killLeftoverTrial } from "./executors/orphans.ts";
 
 export interface RunnerCallbacks {
@@ -340,7 +341,9 @@ export class Runner {
   }
 
   private startTrial(trial: Trial, gpuIds: readonly number[]): void {
-    const restore = trial.latestCheckpoint();
+    const executor = this.opts.executor;
+    const choice = chooseRestore(trial.checkpoints, this.opts.expDir, executor.unreachableCheckpoint?.bind(executor));
+    const restore = choice.restore;
     trial.attempts += 1;
     this.beginAttempt(trial, gpuIds, restore?.iteration ?? 0, undefined);
     const launch = this.launchFor(trial, restore ? join(this.opts.expDir, restore.path) : undefined);
@@ -351,7 +354,27 @@ export class Runner {
       ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}),
     });
     this.journalHandle(trial, trial.handle);
+    const note = restoreNote(trial.id, choice);
+    if (note) this.noteRestart(trial, note, trial.handle);
     for (const cb of this.callbacks) cb.onTrialStart?.(trial, trial.attempts);
+  }
+
+  /**
+   * Says in the trial's stderr.log and on the console that it restarts from an older checkpoint
+   * (or from scratch) and why, naming where it runs now once the executor knows.
+   */
+  private noteRestart(trial: Trial, note: string, running: RunningTrial): void {
+    const write = (handle: TrialHandle | undefined): void => {
+      const line = `tunelab: ${note}${typeof handle?.host === "string" ? ` on ${handle.host}` : ""}\n`;
+      try {
+        appendFileSync(join(this.opts.expDir, trial.dirName, "stderr.log"), line);
+      } catch {
+        // The trial dir is gone (experiment removed under the run): the console still says it.
+      }
+      process.stderr.write(line);
+    };
+    if (running.handle || !running.started) write(running.handle);
+    else void running.started.then(write, () => write(undefined));
   }
 
   /** Resets a trial's per-attempt state as its process starts (or is re-attached). */

@@ -216,6 +216,86 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
   }
 });
 
+test("lazy checkpoints on a lost ssh host: its trials restart on the other host from the newest checkpoint still here (else from scratch), say so in their log, and end with each iteration once", { timeout: 300_000 }, async (t) => {
+  if (!env) return t.skip(skipReason);
+  const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
+  const local = loopback.status === 0 ? sshTestEnv() : undefined;
+  if (!local) return t.skip(`no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`);
+  const two = twoHostConfig(remoteRoot, { lost: env, spare: local });
+  const { Runner } = await import("../../src/engine/runner.ts");
+  const { checkConfig, createRun } = await import("../../src/engine/experiment.ts");
+  const { uniform } = await import("../../src/engine/space/domains.ts");
+  const { readRemoteCheckpoint } = await import("../../src/engine/store/checkpoints.ts");
+  const configPath = BEHAVIOURS;
+  const hosts = [{ host: two.lost, cpus: 2, workdir: join(remoteRoot, "lazy-lost") }, { host: two.spare, cpus: 3, workdir: join(remoteRoot, "lazy-spare") }];
+  const prepared = createRun(await checkConfig({
+    name: "hostlost-lazy", trainable: { python: "trainables:counter" }, metric: "score", mode: "max",
+    samples: 3, concurrency: 3, seed: 4, maxFailures: 0, storage,
+    space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
+    executor: { kind: "ssh", hosts, sshConfig: two.config },
+  }, configPath));
+  // Lazy (the default): the checkpoints stay on the host that is about to be lost.
+  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS });
+  const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
+  const dir = prepared.expDir;
+  const run = runner.run();
+  const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
+  let linkDown = false;
+  try {
+    await waitFor(() => {
+      const onLost = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+      return onLost.length === 2 && handles().length === 3 && onLost.every((id) => of(journal(dir), "checkpoint", id).length >= 2);
+    }, "two trials on the netns host with two checkpoints each, one on the loopback host", 120_000);
+    const abandoned = handles().filter((h) => h.host === two.lost);
+    const [kept, scratch] = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id) as [string, string];
+    // One trial's oldest checkpoint is brought home (as `tunelab checkpoint fetch` would): it survives the host.
+    const keptCk = of(journal(dir), "checkpoint", kept)[0]!;
+    await executor.materializeCheckpoint(join(dir, keptCk.path));
+    assert.equal(readRemoteCheckpoint(join(dir, keptCk.path)), undefined, "the materialized checkpoint's files are here");
+    link("down");
+    linkDown = true;
+    await waitFor(() => [kept, scratch].every((id) => handles(id).length === 2), "both trials of the lost host restarted on the other host", 60_000);
+    link("up");
+    linkDown = false;
+    await waitFor(() => abandoned.every((h) => !isAlive(h.pid)), "the abandoned trial processes on the netns host killed", 60_000);
+
+    const summary = await run;
+    assert.equal(summary.outcome, "completed", summary.message);
+    const events = journal(dir);
+    const state = stateOf(dir);
+    for (const trial of state.trials) {
+      const id = trial.id;
+      assert.equal(trial.status, "TERMINATED", trial.error);
+      assert.equal(trial.failures, 0, `${id}: losing the host is not counted against maxFailures`);
+      const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
+      assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order (journal)`);
+      const file = readFileSync(join(dir, id, "result.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { training_iteration: number; pid: number });
+      assert.deepEqual(file.map((r) => r.training_iteration), iterations, `${id}: result.json holds each iteration once`);
+      const last = handles(id).at(-1)!;
+      assert.equal(file.at(-1)!.pid, last.pid, `${id}: the final result is the last run's`);
+      // The newest checkpoint is the last run's, on the host that ran it: nothing points at the lost host's files any more.
+      const newest = state.trials.find((x) => x.id === id)!.checkpoints.reduce((a, b) => (b.iteration >= a.iteration ? b : a));
+      assert.equal(newest.iteration, ITERS);
+      assert.equal(readRemoteCheckpoint(join(dir, newest.path))?.host, last.host);
+    }
+    const log = (id: string): string => readFileSync(join(dir, id, "stderr.log"), "utf8");
+    const keptStart = of(events, "start", kept)[1]!;
+    assert.equal(keptStart.restore, keptCk.path, `${kept} restarted from its checkpoint that was here`);
+    assert.equal(keptStart.iteration, keptCk.iteration);
+    assert.match(log(kept), new RegExp(`tunelab: checkpoint ${kept}/checkpoint_\\d+ is on host ${two.lost} \\(.*\\), which is lost .*; restarting trial ${kept} from checkpoint ${keptCk.path} \\(iteration ${keptCk.iteration}\\) on ${two.spare}`));
+    const scratchStart = of(events, "start", scratch)[1]!;
+    assert.equal(scratchStart.restore, undefined, `${scratch} restarted from scratch`);
+    assert.equal(scratchStart.iteration, 0);
+    assert.match(log(scratch), new RegExp(`tunelab: checkpoint ${scratch}/checkpoint_\\d+ is on host ${two.lost} \\(.*\\), which is lost .*; restarting trial ${scratch} from scratch on ${two.spare}`));
+    for (const id of [kept, scratch]) assert.equal(handles(id)[1]!.host, two.spare, `${id} moved to the other host`);
+  } finally {
+    if (linkDown) link("up");
+    runner.stop("test ended", "stopped", false);
+    await run.catch(() => undefined);
+    await executor.close(0);
+  }
+});
+
 test("a distributed trial spread over two hosts fails as a whole, retryable, when one host is lost; every rank is killed", { timeout: 180_000 }, async (t) => {
   if (!env) return t.skip(skipReason);
   const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });

@@ -201,6 +201,11 @@ export class DistributedExecutor implements Executor {
     this.inner.removeRemoteCheckpoint?.(ref);
   }
 
+  /** Rank 0's checkpoints are the trial's: reachable where the inner executor says. */
+  unreachableCheckpoint(localDir: string): string | undefined {
+    return this.inner.unreachableCheckpoint?.(localDir);
+  }
+
   /** SIGKILLs local ranks now (runner exit hook); remote ranks are left to their executor. */
   killAllSync(): void {
     (this.inner as { killAllSync?: () => void }).killAllSync?.();

@@ -129,6 +129,12 @@ export interface Executor {
    * store/checkpoints.ts). Fire and forget: a host that cannot be reached keeps the files.
    */
   removeRemoteCheckpoint?(ref: RemoteCheckpointRef): void;
+  /**
+   * Why a restore from the local checkpoint dir `localDir` is impossible now (its files stay on
+   * a host that is lost, or not in the config), or undefined when it can be restored. The runner
+   * restarts a trial from its newest checkpoint this does not reject (from scratch when none).
+   */
+  unreachableCheckpoint?(localDir: string): string | undefined;
   /** Copies the trial's stdout.log and stderr.log into `dest` (a local dir). */
   fetchLogs?(handle: TrialHandle, dest: string): Promise<void>;
   /**

@@ -25,6 +25,8 @@ export class SshHost {
   lastError = "";
   /** Lost: no trials go there until a probe gets an answer again. */
   down = false;
+  /** While `down`: since when it has not answered (its oldest unanswered poll). */
+  downSince: number | undefined;
   polling = false;
   probing = false;
   /** Trials given up when the host was lost; killed once it answers, so their late results never count. */

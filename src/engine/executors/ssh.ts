@@ -100,6 +100,25 @@ export class SshExecutor implements Executor {
     if (ref) await this.checkpoints.bringHome(localDir, ref, basename(dirname(localDir)));
   }
 
+  /**
+   * Why the checkpoint at `localDir` cannot be restored now: a placeholder whose host is lost or
+   * not in executor.hosts, or one that names no host. Files here, or on a host that answers: undefined.
+   */
+  unreachableCheckpoint(localDir: string): string | undefined {
+    let ref: RemoteCheckpointRef | undefined;
+    try {
+      ref = readRemoteCheckpoint(localDir);
+    } catch (e) {
+      return `cannot be read (${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (!ref) return undefined;
+    const host = this.hosts.find((h) => h.spec.host === ref.host);
+    if (!host) return `is on host ${ref.host} (${ref.path}), which is not in executor.hosts`;
+    if (!host.down) return undefined;
+    const silent = host.downSince === undefined ? "" : ` for ${Math.round((Date.now() - host.downSince) / 1000)} s`;
+    return `is on host ${ref.host} (${ref.path}), which is lost (no answer${silent}${host.lastError ? `: ${host.lastError}` : ""})`;
+  }
+
   capacity(): ExecutorCapacity {
     const hosts = this.hosts.map((h) => ({ name: h.spec.host, cpus: h.spec.cpus, gpus: h.spec.gpus ?? 0 }));
     return { cpus: hosts.reduce((s, h) => s + h.cpus, 0), gpus: hosts.reduce((s, h) => s + h.gpus, 0), hosts };
@@ -294,8 +313,9 @@ export class SshExecutor implements Executor {
   /**
    * Where a queued trial goes: the host that holds its restore checkpoint when that one has
    * room (nothing to copy), else the first host with room. A trial whose checkpoint is on a
-   * host that does not answer waits for it, at most `hostLostMs`, then fails (not retried:
-   * its state is out of reach).
+   * lost host waits for it, at most `hostLostMs`, then fails as retryable: the runner restarts
+   * it from its newest checkpoint that `unreachableCheckpoint` accepts, or from scratch. (The
+   * runner asks before it starts a trial, so this wait is for callers that do not.)
    */
   private hostFor(p: Pending): Host | undefined | "failed" {
     const sourceName = this.checkpoints.sourceHost(p.launch.env.TUNELAB_RESTORE);
@@ -304,7 +324,7 @@ export class SshExecutor implements Executor {
       p.waitingForSource ??= Date.now();
       if (Date.now() - p.waitingForSource < (this.opts.hostLostMs ?? 60_000)) return undefined;
       this.pending.splice(this.pending.indexOf(p), 1);
-      p.trial.fail(`trial ${p.launch.trialId} cannot restart: its latest checkpoint is on ssh host ${source.spec.host}, which has not answered for ${Math.round((Date.now() - p.waitingForSource) / 1000)} s (${source.lastError || "no answer"}); executor.checkpoints "eager" keeps a copy on this machine`, false);
+      p.trial.fail(`trial ${p.launch.trialId} cannot restart from ${p.launch.env.TUNELAB_RESTORE}: it is on ssh host ${source.spec.host}, which has not answered for ${Math.round((Date.now() - p.waitingForSource) / 1000)} s (${source.lastError || "no answer"}); the trial is marked failed and restarts from its newest checkpoint that can be reached (executor.checkpoints "eager" keeps a copy of each on this machine)`, true);
       return "failed";
     }
     p.waitingForSource = undefined;
@@ -460,6 +480,7 @@ export class SshExecutor implements Executor {
     if (!host.lost(now, this.opts.hostLostMs ?? 60_000)) return;
     const since = host.waitingSince!;
     host.down = true;
+    host.downSince = since;
     const why = host.lastError || "no answer";
     for (const { trial } of [...host.trials.values()]) {
       if (trial.handle) host.abandoned.push(trial.handle);
@@ -473,6 +494,7 @@ export class SshExecutor implements Executor {
   private async probeHost(host: Host, timeoutMs = 15_000): Promise<void> {
     if (!(await host.probe(timeoutMs)) || !host.down) return;
     host.down = false;
+    host.downSince = undefined;
     host.waitingSince = undefined;
     this.place();
   }
