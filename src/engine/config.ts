@@ -123,6 +123,8 @@ export interface SlurmExecutorSpec {
   sharedDir?: string;
   /** sbatch --cpus-per-task. Default: resources.cpu. */
   cpusPerTrial?: number;
+  /** Trials started together with equal sbatch options go as one job array (`sbatch --array`). Default true. */
+  arrays?: boolean;
   cpus?: never;
   gpus?: never;
 }

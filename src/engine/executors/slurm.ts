@@ -171,11 +171,9 @@ export class SlurmExecutor implements Executor {
 /** The executor for `executor: { kind: "slurm", ... }`; `sharedDir` is relative to the config file's folder. */
 export function slurmExecutorFromSpec(spec: SlurmExecutorSpec, configDir: string, opts: SlurmExecutorOptions = {}): SlurmExecutor {
   // opts.workers: config.resources.workers; Slurm runs them itself (srun), so no DistributedExecutor around this one.
-  const { partition, account, time, gresPerTrial, extraArgs, sharedDir, cpusPerTrial } = spec;
-  // `arrays` is read loosely until SlurmExecutorSpec declares it (config.ts, validate.ts).
-  const arrays = (spec as { arrays?: unknown }).arrays;
+  const { partition, account, time, gresPerTrial, extraArgs, sharedDir, cpusPerTrial, arrays } = spec;
   return new SlurmExecutor({
-    ...opts, ...(typeof arrays === "boolean" ? { arrays } : {}),
+    ...opts, ...(arrays !== undefined ? { arrays } : {}),
     ...(partition !== undefined ? { partition } : {}), ...(account !== undefined ? { account } : {}),
     ...(time !== undefined ? { time: String(time) } : {}), ...(gresPerTrial !== undefined ? { gresPerTrial } : {}),
     ...(extraArgs !== undefined ? { extraArgs } : {}), ...(cpusPerTrial !== undefined ? { cpusPerTrial } : {}),

@@ -43,7 +43,7 @@ const CHECKPOINT_ALIASES: Record<string, string> = { numToKeep: "keep", checkpoi
 const EXECUTOR_KEYS: Record<string, string[]> = {
   local: ["kind", "cpus", "gpus"],
   ssh: ["kind", "hosts", "sync", "sshConfig", "hostLostMs", "checkpoints"],
-  slurm: ["kind", "partition", "account", "time", "gresPerTrial", "extraArgs", "sharedDir", "cpusPerTrial"],
+  slurm: ["kind", "partition", "account", "time", "gresPerTrial", "extraArgs", "sharedDir", "cpusPerTrial", "arrays"],
 };
 const SSH_HOST_KEYS = ["host", "cpus", "gpus", "workdir", "python", "address"];
 const COMMAND_KEYS = ["command", "cwd", "env"];
@@ -248,6 +248,9 @@ function slurmOptions(e: Record<string, unknown>, sink: DiagnosticSink): void {
     sink.error(["executor", "extraArgs"], "wrong-type", 'executor.extraArgs must be a list of sbatch options, like ["--qos=high", "--mem=16G"]');
   }
   if (e.cpusPerTrial !== undefined && !isDynamic(e.cpusPerTrial)) wholeNumber(e.cpusPerTrial, ["executor", "cpusPerTrial"], 1, "executor-invalid", "executor.cpusPerTrial", sink);
+  if (e.arrays !== undefined && !isDynamic(e.arrays) && typeof e.arrays !== "boolean") {
+    sink.error(["executor", "arrays"], "wrong-type", `executor.arrays must be true or false (got ${describe(e.arrays)})`);
+  }
 }
 
 function sshOptions(e: Record<string, unknown>, sink: DiagnosticSink): void {
