@@ -15,6 +15,8 @@ export interface CheckpointHost {
   name: string;
   conn: SshConnection;
   down: boolean;
+  /** While `down`: how long it has not answered and the last error, for messages. */
+  silence(): string;
   /** Connects (and syncs code) once; later calls share the first. */
   prepare(): Promise<void>;
   /** The host's workdir, absolute (after prepare). */
@@ -60,6 +62,23 @@ export class RemoteCheckpoints {
     await host.conn.sync(local, remoteDest);
     this.count("pushes", dirBytes(local), t0);
     return remoteDest;
+  }
+
+  /**
+   * Why the checkpoint at `local` cannot be restored now: a placeholder whose host is lost or
+   * unknown, or one that names no host. Files here, or on a host that answers: undefined.
+   */
+  unreachable(local: string): string | undefined {
+    let ref: RemoteCheckpointRef | undefined;
+    try {
+      ref = readRemoteCheckpoint(local);
+    } catch (e) {
+      return `cannot be read (${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (!ref) return undefined;
+    const host = this.hosts(ref.host);
+    if (!host) return `is on host ${ref.host} (${ref.path}), which is not in executor.hosts`;
+    return host.down ? `is on host ${ref.host} (${ref.path}), which is lost (${host.silence()})` : undefined;
   }
 
   /** The host a restore from `local` would read from, when it is a remote placeholder. */

@@ -7,19 +7,21 @@
  * `hostLostMs` fails its trials as retryable.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { SshHostSpec } from "../config.ts";
 import { pythonPackageDir } from "../paths.ts";
 import { ResourcePool, type Grant } from "../resources.ts";
 import type { TrialResources } from "../store/events.ts";
 import type { Executor, ExecutorCapacity, ReattachOptions, RunningTrial, TrialEvents, TrialHandle, TrialLaunch, TrialState } from "./executor.ts";
-import { launchScript, parsePollOutput, parseStarted, pollScript, stopScript, tailScript, type PollTarget } from "./remote-scripts.ts";
+import { launchScript, parsePollOutput, parseStarted, pollScript, stopScript, tailScript } from "./remote-scripts.ts";
+import { checkLost, pollHost } from "./ssh-host-watch.ts";
 import { shQuote } from "./remote-quote.ts";
 import { appendLog, isSshHandle, SshTrial, type SshTrialHandle } from "./ssh-trial.ts";
 import { TAIL_MAX_BYTES } from "./output-tail.ts";
 import { RemoteCheckpoints, type CheckpointHost, type CheckpointTransfers } from "./ssh-checkpoints.ts";
 import { readRemoteCheckpoint, type RemoteCheckpointRef } from "../store/checkpoints.ts";
-import { nodeRankEnv, rankSlots } from "./distributed.ts";
+import { RankGroups } from "./ssh-rank-groups.ts";
+import { remoteArgv, remoteEnv, remotePath } from "./ssh-remote-env.ts";
 import { planRanks, ranksEverFit } from "./ssh-ranks.ts";
 import { SshHost } from "./ssh-host.ts";
 import type { SshConnection } from "./ssh-connection.ts";
@@ -47,12 +49,6 @@ export interface SshExecutorOptions {
 
 type Host = SshHost;
 
-/** The ranks of one distributed trial, placed together. */
-interface PendingGroup {
-  trials: SshTrial[];
-  launches: readonly TrialLaunch[];
-}
-
 interface Pending {
   trial: SshTrial;
   launch: TrialLaunch;
@@ -64,8 +60,7 @@ export class SshExecutor implements Executor {
   readonly kind = "ssh";
   private readonly hosts: Host[];
   private readonly pending: Pending[] = [];
-  private readonly groups: PendingGroup[] = [];
-  /** Each host's address as the other hosts reach it (for MASTER_ADDR). */
+  private readonly groups: RankGroups;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointCount = 0;
@@ -79,6 +74,12 @@ export class SshExecutor implements Executor {
       ...(opts.controlDir ? { controlDir: opts.controlDir } : {}),
     };
     this.hosts = opts.hosts.map((spec) => new SshHost(spec, conn, (h) => this.prepareHost(h)));
+    this.groups = new RankGroups({
+      hosts: this.hosts,
+      closed: () => this.closed,
+      launchOn: (host, p, grant) => void this.launchOn(host, p, grant),
+      release: (host, key, trial) => this.release(host, key, trial),
+    });
     this.checkpoints = new RemoteCheckpoints((name) => {
       const host = this.hosts.find((h) => h.spec.host === name);
       return host && this.checkpointHost(host);
@@ -105,18 +106,7 @@ export class SshExecutor implements Executor {
    * not in executor.hosts, or one that names no host. Files here, or on a host that answers: undefined.
    */
   unreachableCheckpoint(localDir: string): string | undefined {
-    let ref: RemoteCheckpointRef | undefined;
-    try {
-      ref = readRemoteCheckpoint(localDir);
-    } catch (e) {
-      return `cannot be read (${e instanceof Error ? e.message : String(e)})`;
-    }
-    if (!ref) return undefined;
-    const host = this.hosts.find((h) => h.spec.host === ref.host);
-    if (!host) return `is on host ${ref.host} (${ref.path}), which is not in executor.hosts`;
-    if (!host.down) return undefined;
-    const silent = host.downSince === undefined ? "" : ` for ${Math.round((Date.now() - host.downSince) / 1000)} s`;
-    return `is on host ${ref.host} (${ref.path}), which is lost (no answer${silent}${host.lastError ? `: ${host.lastError}` : ""})`;
+    return this.checkpoints.unreachable(localDir);
   }
 
   capacity(): ExecutorCapacity {
@@ -152,7 +142,7 @@ export class SshExecutor implements Executor {
       queueMicrotask(() => trials.forEach((t) => t.fail(why, false)));
       return trials;
     }
-    this.groups.push({ trials, launches });
+    this.groups.add(trials, launches);
     this.place();
     return trials;
   }
@@ -208,7 +198,7 @@ export class SshExecutor implements Executor {
 
   async close(graceMs: number): Promise<void> {
     for (const p of this.pending.splice(0)) p.trial.fail("tunelab: the experiment stopped before the trial could start", false);
-    for (const g of this.groups.splice(0)) g.trials.forEach((t) => t.fail("tunelab: the experiment stopped before the trial could start", false));
+    this.groups.failAll("tunelab: the experiment stopped before the trial could start");
     const all = this.hosts.flatMap((h) => [...h.trials.values()].map((t) => t.trial));
     await Promise.all(all.map((t) => t.stop(graceMs)));
     // A lost host that answers again by now still runs what was given up there: one short try.
@@ -238,7 +228,7 @@ export class SshExecutor implements Executor {
   }
 
   private place(): void {
-    this.placeGroups();
+    this.groups.place();
     for (let i = 0; i < this.pending.length && !this.closed; ) {
       const p = this.pending[i]!;
       if (p.trial.stopRequested) {
@@ -259,57 +249,6 @@ export class SshExecutor implements Executor {
     }
   }
 
-  /** Starts every waiting distributed trial whose ranks all fit now. */
-  private placeGroups(): void {
-    for (let i = 0; i < this.groups.length && !this.closed; ) {
-      const g = this.groups[i]!;
-      if (g.trials.some((t) => t.stopRequested)) {
-        this.groups.splice(i, 1);
-        g.trials.forEach((t) => t.fail("tunelab: stopped before it started", false));
-        continue;
-      }
-      const req = g.launches[0]!.resources;
-      const plan = planRanks(this.hosts.map((h) => (h.down ? undefined : h.pool)), req, g.launches.length);
-      if (!plan) {
-        i += 1;
-        continue;
-      }
-      this.groups.splice(i, 1);
-      const hosts = this.hosts.filter((_, h) => plan[h]! > 0);
-      const slots = rankSlots(plan.filter((n) => n > 0));
-      const placed = slots.map((slot) => {
-        const host = hosts[slot.nodeRank]!;
-        const grant = host.pool.tryAcquire(req)!;
-        const trial = g.trials[slot.rank]!;
-        host.trials.set(g.launches[slot.rank]!.trialDir, { trial, grant, resources: req });
-        return { host, grant, slot, trial, launch: g.launches[slot.rank]! };
-      });
-      void this.launchGroup(placed);
-    }
-  }
-
-  /** Finds rank 0's address and a free port on its host, then starts every rank with torchrun's variables. */
-  private async launchGroup(placed: { host: Host; grant: Grant; slot: ReturnType<typeof rankSlots>[number]; trial: SshTrial; launch: TrialLaunch }[]): Promise<void> {
-    const master = placed[0]!.host;
-    let addr: string;
-    let port: number;
-    try {
-      // One host: the ranks meet on its loopback; several: at rank 0's host as the others reach it.
-      addr = placed.every((p) => p.host === master) ? "127.0.0.1" : await master.addressForPeers();
-      port = await master.freePort(placed[0]!.launch.trialId);
-    } catch (e) {
-      for (const p of placed) {
-        this.release(p.host, p.launch.trialDir, p.trial);
-        p.trial.fail(`trial ${p.launch.trialId}: no rendezvous on ssh host ${master.spec.host}: ${e instanceof Error ? e.message : String(e)}`, true);
-      }
-      return;
-    }
-    for (const p of placed) {
-      const launch = { ...p.launch, env: { ...p.launch.env, ...nodeRankEnv(p.slot, addr, port) } };
-      void this.launchOn(p.host, { trial: p.trial, launch }, p.grant);
-    }
-  }
-
   /**
    * Where a queued trial goes: the host that holds its restore checkpoint when that one has
    * room (nothing to copy), else the first host with room. A trial whose checkpoint is on a
@@ -322,7 +261,7 @@ export class SshExecutor implements Executor {
     const source = sourceName === undefined ? undefined : this.hosts.find((h) => h.spec.host === sourceName);
     if (source?.down) {
       p.waitingForSource ??= Date.now();
-      if (Date.now() - p.waitingForSource < (this.opts.hostLostMs ?? 60_000)) return undefined;
+      if (Date.now() - p.waitingForSource < this.hostLostMs) return undefined;
       this.pending.splice(this.pending.indexOf(p), 1);
       p.trial.fail(`trial ${p.launch.trialId} cannot restart from ${p.launch.env.TUNELAB_RESTORE}: it is on ssh host ${source.spec.host}, which has not answered for ${Math.round((Date.now() - p.waitingForSource) / 1000)} s (${source.lastError || "no answer"}); the trial is marked failed and restarts from its newest checkpoint that can be reached (executor.checkpoints "eager" keeps a copy of each on this machine)`, true);
       return "failed";
@@ -338,6 +277,7 @@ export class SshExecutor implements Executor {
       get down() {
         return host.down;
       },
+      silence: () => `no answer${host.downSince === undefined ? "" : ` for ${Math.round((Date.now() - host.downSince) / 1000)} s`}${host.lastError ? `: ${host.lastError}` : ""}`,
       prepare: () => host.prepare(),
       workdir: () => host.conn.absolute(host.workdir),
     };
@@ -351,9 +291,9 @@ export class SshExecutor implements Executor {
       const workdir = host.conn.absolute(host.workdir);
       const dir = `${workdir}/experiments/${basename(dirname(launch.trialDir))}/${basename(launch.trialDir)}/attempt-${launch.attempt ?? 1}`;
       const restore = launch.env.TUNELAB_RESTORE ? await this.checkpoints.stage(this.checkpointHost(host), launch.env.TUNELAB_RESTORE, `${dir}/restore`, launch.trialId) : undefined;
-      const env = this.remoteEnv(host, launch, workdir, dir, grant, restore);
+      const env = remoteEnv(host.spec, launch, workdir, dir, grant, restore);
       const params = existsSync(join(launch.trialDir, "params.json")) ? readFileSync(join(launch.trialDir, "params.json"), "utf8") : "{}";
-      const script = launchScript({ dir, cwd: this.remotePath(launch.cwd, workdir), argv: this.remoteArgv(host, launch.argv, workdir), env, params });
+      const script = launchScript({ dir, cwd: remotePath(this.opts.syncRoot, launch.cwd, workdir), argv: remoteArgv(this.opts.syncRoot, host.spec, launch.argv, workdir), env, params });
       const r = await host.conn.exec(script, { timeoutMs: 60_000 });
       const started = parseStarted(r.stdout.toString("utf8"));
       if (!started) {
@@ -384,39 +324,16 @@ export class SshExecutor implements Executor {
     await host.conn.sync(join(pythonPackageDir(), "tunelab"), `${workdir}/python/tunelab`);
   }
 
-  /** A local path under the synced folder, as it is on the host. */
-  private remotePath(local: string, workdir: string): string {
-    const rel = relative(this.opts.syncRoot, local);
-    if (rel.startsWith("..")) throw Object.assign(new Error(`${local} is outside the folder synced to the ssh hosts (${this.opts.syncRoot}); keep trainable.cwd inside the config's folder`), { retryable: false });
-    return rel === "" ? `${workdir}/code` : `${workdir}/code/${rel}`;
-  }
-
-  private remoteArgv(host: Host, argv: readonly string[], workdir: string): string[] {
-    const out = argv.map((a) => (a.startsWith(`${this.opts.syncRoot}/`) ? this.remotePath(a, workdir) : a));
-    if (host.spec.python && /^python[\d.]*$/.test(out[0] ?? "")) out[0] = host.spec.python;
-    return out;
-  }
-
-  private remoteEnv(host: Host, launch: TrialLaunch, workdir: string, dir: string, grant: Grant, restore: string | undefined): Record<string, string> {
-    const localPy = pythonPackageDir();
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(launch.env)) env[k] = v.split(":").map((part) => (part === localPy ? `${workdir}/python` : part)).join(":");
-    Object.assign(env, {
-      TUNELAB_TRIAL_DIR: dir,
-      TUNELAB_CONFIG: `${dir}/params.json`,
-      TUNELAB_EXPERIMENT_DIR: dirname(dirname(dir)),
-      TUNELAB_REPORT_FD: "3",
-    });
-    if (restore) env.TUNELAB_RESTORE = restore;
-    if (grant.gpuIds.length > 0) env.CUDA_VISIBLE_DEVICES = grant.gpuIds.join(",");
-    else if ((host.spec.gpus ?? 0) > 0) env.CUDA_VISIBLE_DEVICES = "";
-    return env;
-  }
-
   /**
    * Trials are keyed by their local trial dir: the ranks of a distributed trial share one trial id.
    * With `trial`, only that trial's entry goes (a retry may hold the key by now).
    */
+  private readonly releaser = (host: Host, key: string, trial: SshTrial): void => this.release(host, key, trial);
+
+  private get hostLostMs(): number {
+    return this.opts.hostLostMs ?? 60_000;
+  }
+
   private release(host: Host, key: string, trial?: SshTrial): void {
     const entry = host.trials.get(key);
     if (!entry || (trial && entry.trial !== trial)) return;
@@ -433,61 +350,11 @@ export class SshExecutor implements Executor {
       for (const h of this.hosts) {
         if (h.down) void this.probeHost(h);
         else {
-          this.checkLost(h);
-          void this.pollHost(h);
+          checkLost(h, this.hostLostMs, this.releaser);
+          void pollHost(h, this.hostLostMs, this.releaser);
         }
       }
     }, this.opts.pollMs ?? 500);
-  }
-
-  private async pollHost(host: Host): Promise<void> {
-    if (host.polling || host.down) return;
-    const live = [...host.trials.values()].filter((t) => t.trial.handle && !t.trial.exited);
-    if (live.length === 0) {
-      host.waitingSince = undefined;
-      return;
-    }
-    host.polling = true;
-    host.waitingSince ??= Date.now();
-    try {
-      const targets: PollTarget[] = live.map(({ trial }, i) => ({ id: String(i), dir: trial.handle!.dir, pid: trial.handle!.pid, startTime: trial.handle!.startTime, offset: trial.offset }));
-      const r = await host.conn.exec(pollScript(targets), { timeoutMs: 30_000 });
-      // An answer that comes after the host was declared lost belongs to trials already given up.
-      if (host.down) return;
-      if (r.code !== 0) {
-        host.lastError = r.stderr.trim() || `ssh exit ${r.code}`;
-        return this.checkLost(host);
-      }
-      host.waitingSince = undefined;
-      for (const entry of parsePollOutput(r.stdout)) {
-        const t = live[Number(entry.id)]?.trial;
-        if (!t || t.exited) continue;
-        t.onPoll(entry);
-        if (t.exited) void t.stop(0).then(() => this.release(host, t.trialDir, t));
-      }
-    } finally {
-      host.polling = false;
-    }
-  }
-
-  /**
-   * A host whose oldest unanswered poll is `hostLostMs` old is lost, even while that poll still
-   * hangs (a silent network drop stalls ssh for ServerAliveInterval x CountMax before it fails):
-   * its trials fail as retryable and no trial goes there until it answers again.
-   */
-  private checkLost(host: Host): void {
-    const now = Date.now();
-    if (!host.lost(now, this.opts.hostLostMs ?? 60_000)) return;
-    const since = host.waitingSince!;
-    host.down = true;
-    host.downSince = since;
-    const why = host.lastError || "no answer";
-    for (const { trial } of [...host.trials.values()]) {
-      if (trial.handle) host.abandoned.push(trial.handle);
-      this.release(host, trial.trialDir, trial);
-      trial.fail(`ssh host ${host.spec.host} has not answered for ${Math.round((now - since) / 1000)} s (${why}); trial ${trial.trialId} is marked failed and can be retried elsewhere`, true);
-    }
-    host.waitingSince = undefined;
   }
 
   /** A lost host that answers a probe again (which also killed what was given up there) takes trials again. */
