@@ -7,10 +7,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SshTrialHandle } from "../../src/engine/executors/ssh-trial.ts";
+import type { DistributedHandle } from "../../src/engine/executors/distributed.ts";
 import { sshTestEnv, type SshTestEnv } from "../engine/executors/ssh-test-env.ts";
 import { BEHAVIOURS, ROOT, eventsOf, journal, journalLines, runCli, startCli, stateOf, tempStorage, waitForExperiment } from "./helpers.ts";
 
@@ -87,5 +88,54 @@ test("kill -9 of the runner, then resume: remote trials are re-attached, not res
     const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
     assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order`);
     assert.equal(trial.lastResult?.training_iteration, ITERS);
+  }
+});
+
+test("kill -9 of the runner, then resume: a distributed trial's ranks over ssh are all re-attached, not restarted; each result once", async (t) => {
+  if (!env) return t.skip(skipReason);
+  // Its own storage: waitForExperiment reads the one experiment there.
+  const storage = tempStorage();
+  t.after(() => rmSync(storage, { recursive: true, force: true }));
+  const overrides = {
+    samples: 2, concurrency: 2, resources: { cpu: 1, workers: 2 },
+    executor: { kind: "ssh", hosts: [{ host: env.host, cpus: 4, workdir: join(remoteRoot, "dist") }], sshConfig: env.config },
+    space_extra: { iters: ITERS, sleep: 0.2 },
+  };
+  const { child, done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], overrides);
+  const dir = await waitForExperiment(storage, (events) => {
+    const ids = of(events, "start").map((s) => s.id);
+    return ids.length === 2 && ids.every((id) => of(events, "handle", id).length === 1 && of(events, "result", id).length >= 3);
+  }, "both distributed trials with a journaled handle and 3 results each", 120_000);
+  child.kill("SIGKILL");
+  await done;
+
+  const beforeEvents = journal(dir);
+  const handles = new Map(of(beforeEvents, "handle").map((e) => [e.id, e.handle as DistributedHandle]));
+  assert.equal(handles.size, 2);
+  for (const [id, h] of handles) {
+    assert.equal(h.kind, "distributed");
+    assert.equal(h.ranks.length, 2, `${id}: one handle per rank`);
+    for (const rank of h.ranks as SshTrialHandle[]) {
+      assert.ok(remoteAlive(rank), `${id}'s rank ${rank.pid} on ${rank.host} outlived the runner`);
+      // The host is this machine: every rank got the trial's config, not an empty one.
+      assert.deepEqual(JSON.parse(readFileSync(join(rank.dir, "params.json"), "utf8")), JSON.parse(readFileSync(join(dir, id, "params.json"), "utf8")));
+    }
+    assert.ok(of(beforeEvents, "result", id).length < ITERS, `${id} was still mid-run when the runner died`);
+  }
+
+  const resumed = await runCli(["resume", dir, "--quiet"], overrides);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const events = journal(dir);
+  const state = stateOf(dir);
+  for (const trial of state.trials) {
+    const id = trial.id;
+    assert.equal(trial.status, "TERMINATED", trial.error);
+    assert.equal(of(events, "start", id).length, 1, `${id} was re-attached, not started a second time`);
+    const again = of(events, "handle", id).filter((e) => e.reattached);
+    assert.equal(again.length, 1, `${id} has one handle event with reattached: true`);
+    const pids = (h: DistributedHandle): number[] => (h.ranks as SshTrialHandle[]).map((r) => r.pid);
+    assert.deepEqual(pids(again[0]!.handle as DistributedHandle), pids(handles.get(id)!), `${id}: every rank re-attached to its own remote process`);
+    const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
+    assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order`);
   }
 });

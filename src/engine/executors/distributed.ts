@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:net";
 import { join } from "node:path";
-import type { Executor, RunningTrial, TrialEvents, TrialExit, TrialLaunch } from "./executor.ts";
+import type { Executor, ReattachOptions, RunningTrial, TrialEvents, TrialExit, TrialHandle, TrialLaunch } from "./executor.ts";
 import type { RemoteCheckpointRef } from "../store/checkpoints.ts";
 import type { TrialResources } from "../store/events.ts";
 
@@ -86,8 +86,24 @@ export function perTrialCapacity(capacity: { cpus: number; gpus: number }, worke
   return { cpus: capacity.cpus / workers, gpus: Math.floor(capacity.gpus / workers) };
 }
 
+/** Where every rank of a distributed trial runs (their executor's handles, by rank), journaled to re-attach. */
+export interface DistributedHandle extends TrialHandle {
+  kind: "distributed";
+  ranks: TrialHandle[];
+}
+
+export function isDistributedHandle(h: TrialHandle): h is DistributedHandle {
+  return h.kind === "distributed" && Array.isArray(h.ranks) && h.ranks.every((r) => typeof r === "object" && r !== null && typeof (r as TrialHandle).kind === "string");
+}
+
 class DistributedTrial implements RunningTrial {
   readonly pid: number | undefined = undefined;
+  handle: DistributedHandle | undefined;
+  /** Every rank's handle once all started (undefined when one never did, or the executor gives none). */
+  readonly started: Promise<DistributedHandle | undefined>;
+  /** False when a rank could not be re-attached: the runner starts the trial anew and hears nothing of this one. */
+  attached = true;
+  private resolveStarted!: (h: DistributedHandle | undefined) => void;
   private readonly ranks: (RunningTrial | undefined)[] = [];
   private readonly exits: (TrialExit | undefined)[];
   private failed: { rank: number; exit: TrialExit } | undefined;
@@ -95,10 +111,15 @@ class DistributedTrial implements RunningTrial {
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
 
-  constructor(private readonly inner: Executor, private readonly launch: TrialLaunch, private readonly events: TrialEvents, private readonly opts: DistributedOptions) {
+  constructor(
+    private readonly inner: Executor, private readonly launch: TrialLaunch, private readonly events: TrialEvents, private readonly opts: DistributedOptions,
+    reattach?: { handle: DistributedHandle; reportsSeen: number },
+  ) {
     this.exits = Array.from({ length: opts.workers }, () => undefined);
     this.done = new Promise((r) => (this.resolveDone = r));
-    void this.begin();
+    this.started = new Promise((r) => (this.resolveStarted = r));
+    if (reattach) this.reattach(reattach.handle, reattach.reportsSeen);
+    else void this.begin();
   }
 
   stop(graceMs: number): Promise<void> {
@@ -114,19 +135,15 @@ class DistributedTrial implements RunningTrial {
     try {
       port = await (this.opts.pickPort ?? freePort)();
     } catch (e) {
+      this.resolveStarted(undefined);
       return this.finish({ code: null, signal: null, stderrTail: `tunelab: no free port for trial ${this.launch.trialId}'s rendezvous: ${String(e)}` });
     }
     for (let rank = 0; rank < workers; rank++) {
-      const launch: TrialLaunch = {
-        ...this.launch,
-        env: { ...this.launch.env, ...rankEnv(rank, workers, this.opts.masterAddr ?? "127.0.0.1", port) },
-        // Rank 0 logs where a plain trial does; the others beside it, one dir each.
-        trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
-        gpuIds: rankGpuIds(this.launch.gpuIds, workers, rank),
-      };
+      const launch = this.rankLaunch(rank, rankEnv(rank, workers, this.opts.masterAddr ?? "127.0.0.1", port));
       this.ranks.push(this.inner.start(launch, this.rankEvents(rank)));
       if (this.stopping) void this.ranks[rank]!.stop(0);
     }
+    this.collectHandles();
   }
 
   /** The executor places the ranks (possibly over several hosts) and sets their rendezvous itself. */
@@ -134,15 +151,54 @@ class DistributedTrial implements RunningTrial {
     const launches: TrialLaunch[] = [];
     const events: TrialEvents[] = [];
     for (let rank = 0; rank < this.opts.workers; rank++) {
-      launches.push({
-        ...this.launch,
-        trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
-        gpuIds: rankGpuIds(this.launch.gpuIds, this.opts.workers, rank),
-      });
+      launches.push(this.rankLaunch(rank));
       events.push(this.rankEvents(rank));
     }
     this.ranks.push(...this.inner.startRanks!(launches, events));
     if (this.stopping) for (const r of this.ranks) void r?.stop(0);
+    this.collectHandles();
+  }
+
+  /**
+   * Takes over the ranks a previous runner started: rank 0 skips the `reportsSeen` reports
+   * already journaled (the other ranks' reports are not the trial's anyway). When one rank
+   * cannot be re-attached, those that were are stopped and the trial is not re-attached.
+   */
+  private reattach(handle: DistributedHandle, reportsSeen: number): void {
+    for (let rank = 0; rank < this.opts.workers; rank++) {
+      const r = this.inner.reattach!(this.rankLaunch(rank), handle.ranks[rank]!, this.rankEvents(rank), { reportsSeen: rank === 0 ? reportsSeen : 0 });
+      if (!r) {
+        this.attached = false;
+        this.stopping = true;
+        for (const other of this.ranks) void other?.stop(0);
+        this.resolveStarted(undefined);
+        return;
+      }
+      this.ranks.push(r);
+    }
+    this.handle = handle;
+    this.resolveStarted(handle);
+  }
+
+  /** Rank `rank`'s launch: rank 0 logs where a plain trial does, the others beside it, one dir each. */
+  private rankLaunch(rank: number, env?: Record<string, string>): TrialLaunch {
+    return {
+      ...this.launch,
+      ...(env ? { env: { ...this.launch.env, ...env } } : {}),
+      trialDir: rank === 0 ? this.launch.trialDir : join(this.launch.trialDir, `rank-${rank}`),
+      gpuIds: rankGpuIds(this.launch.gpuIds, this.opts.workers, rank),
+    };
+  }
+
+  /** The trial's handle once every rank's executor named where it runs (none when one never started). */
+  private collectHandles(): void {
+    if (!this.inner.reattach) return this.resolveStarted(undefined);
+    void Promise.all(this.ranks.map((r) => r?.handle ?? r?.started ?? undefined)).then((hs) => {
+      const ranks = hs.filter((h): h is TrialHandle => h !== undefined);
+      if (ranks.length !== this.opts.workers) return this.resolveStarted(undefined);
+      this.handle = { kind: "distributed", ranks };
+      this.resolveStarted(this.handle);
+    }, () => this.resolveStarted(undefined));
   }
 
   private rankEvents(rank: number): TrialEvents {
@@ -169,6 +225,8 @@ class DistributedTrial implements RunningTrial {
   }
 
   private finish(exit: TrialExit): void {
+    this.resolveStarted(undefined);
+    if (!this.attached) return this.resolveDone();
     this.events.onExit(exit);
     this.resolveDone();
   }
@@ -185,6 +243,13 @@ export class DistributedExecutor implements Executor {
 
   start(launch: TrialLaunch, events: TrialEvents): RunningTrial {
     return new DistributedTrial(this.inner, launch, events, this.opts);
+  }
+
+  /** Re-attaches every rank through the inner executor (ssh); undefined when it cannot take one of them. */
+  reattach(launch: TrialLaunch, handle: TrialHandle, events: TrialEvents, opts: ReattachOptions): RunningTrial | undefined {
+    if (!this.inner.reattach || !isDistributedHandle(handle) || handle.ranks.length !== this.opts.workers) return undefined;
+    const trial = new DistributedTrial(this.inner, launch, events, this.opts, { handle, reportsSeen: opts.reportsSeen });
+    return trial.attached ? trial : undefined;
   }
 
   /** All ranks must fit at once (over several hosts where the executor spreads them). */

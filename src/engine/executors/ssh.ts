@@ -292,7 +292,9 @@ export class SshExecutor implements Executor {
       const dir = `${workdir}/experiments/${basename(dirname(launch.trialDir))}/${basename(launch.trialDir)}/attempt-${launch.attempt ?? 1}`;
       const restore = launch.env.TUNELAB_RESTORE ? await this.checkpoints.stage(this.checkpointHost(host), launch.env.TUNELAB_RESTORE, `${dir}/restore`, launch.trialId) : undefined;
       const env = remoteEnv(host.spec, launch, workdir, dir, grant, restore);
-      const params = existsSync(join(launch.trialDir, "params.json")) ? readFileSync(join(launch.trialDir, "params.json"), "utf8") : "{}";
+      // The trial's config, also for the ranks > 0 of a distributed trial (their own dirs have none).
+      const paramsFile = launch.env.TUNELAB_CONFIG ?? join(launch.trialDir, "params.json");
+      const params = existsSync(paramsFile) ? readFileSync(paramsFile, "utf8") : "{}";
       const script = launchScript({ dir, cwd: remotePath(this.opts.syncRoot, launch.cwd, workdir), argv: remoteArgv(this.opts.syncRoot, host.spec, launch.argv, workdir), env, params });
       const r = await host.conn.exec(script, { timeoutMs: 60_000 });
       const started = parseStarted(r.stdout.toString("utf8"));
