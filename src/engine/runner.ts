@@ -92,6 +92,7 @@ export class Runner {
   /** TensorBoard event files (result.json and progress.csv are `files`). */
   private readonly loggers: TrialLogger;
   private journal!: Journal;
+  private journalFailure: Error | undefined;
   private running = 0;
   private searchDone = false;
   private stopping: { outcome: ExperimentOutcome; reason: string; pause: boolean } | undefined;
@@ -126,6 +127,7 @@ export class Runner {
     const { config, previous } = this.opts;
     // Trial files are written just before each journal batch, so they never lag the journal by more than one batch.
     this.journal = Journal.open(this.opts.expDir, {
+      onError: (error) => this.onJournalFailure(error),
       beforeFlush: () => {
         this.files.flushAll();
         this.loggers.flushAll();
@@ -167,12 +169,18 @@ export class Runner {
     const done = new Promise<RunSummary>((resolve) => (this.finish = resolve));
     this.tick = setInterval(() => this.guard(() => this.onTick()), TICK_MS);
     this.guard(() => this.fill());
-    const summary = await done;
+    let summary = await done;
     clearInterval(this.tick);
     this.files.closeAll();
     this.loggers.closeAll();
-    await this.journal.flush();
-    this.journal.close();
+    try {
+      if (this.journalFailure) throw this.journalFailure;
+      await this.journal.flush();
+      this.journal.close();
+    } catch (error) {
+      this.journal.abandon();
+      summary = { ...summary, outcome: "error", message: journalFailureMessage(error as Error) };
+    }
     for (const cb of this.callbacks) cb.onExperimentEnd?.(summary);
     return summary;
   }
@@ -240,7 +248,26 @@ export class Runner {
   }
 
   private log(event: JournalEvent): void {
-    this.journal.append(event);
+    if (this.journalFailure) return;
+    try {
+      this.journal.append(event);
+    } catch (error) {
+      this.onJournalFailure(error as Error);
+    }
+  }
+
+  /**
+   * The journal can take no more events (the disk failed, or the experiment dir was deleted
+   * under the run): nothing more can be recorded, so the trials are stopped and the run ends
+   * with the journal's error rather than going on unrecorded.
+   */
+  private onJournalFailure(error: Error): void {
+    if (this.journalFailure) return;
+    this.journalFailure = error;
+    const wasStopping = this.stopping !== undefined;
+    this.stopping = { outcome: "error", reason: journalFailureMessage(error), pause: true };
+    if (!wasStopping) for (const t of this.active) this.requestTrialStop(t, "PAUSED", this.stopping.reason);
+    this.maybeFinish();
   }
 
   /**
@@ -481,7 +508,13 @@ export class Runner {
     if (stopReason || decision === "STOP") result.done = true;
     trial.lastResult = result;
     const json = JSON.stringify(result);
-    this.journal.appendResult(Date.now(), trial.id, json);
+    if (!this.journalFailure) {
+      try {
+        this.journal.appendResult(Date.now(), trial.id, json);
+      } catch (error) {
+        this.onJournalFailure(error as Error);
+      }
+    }
     this.files.append(trial.id, result, json);
     this.loggers.append(trial.id, result, json);
     this.searcher.onTrialResult(trial.id, result);
@@ -739,4 +772,8 @@ export class Runner {
       errored: this.trials.filter((t) => t.status === "ERROR").length, ...(message ? { message } : {}),
     });
   }
+}
+
+function journalFailureMessage(error: Error): string {
+  return `${error.message}; the trials were stopped, since nothing more could be recorded`;
 }

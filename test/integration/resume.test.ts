@@ -1,6 +1,6 @@
 /** Crashes and interruptions of the runner itself: kill -9, Ctrl-C, `tunelab stop`, then resume. */
 import { strict as assert } from "node:assert";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { JournalEvent } from "../../src/engine/store/events.ts";
@@ -86,5 +86,17 @@ describe("runner crash and resume", () => {
     assert.equal(run.code, 4);
     const again = await runCli(["stop", dir]);
     assert.equal(again.code, 5, "nothing to stop any more");
+  });
+
+  it("ends with an error naming the journal, and no trial left running, when the experiment dir is deleted under the run", async () => {
+    const storage = tempStorage();
+    const { done } = startCli(["run", BEHAVIOURS, "--storage", storage, "--quiet"], { samples: 2, concurrency: 2, space_extra: { iters: 400, sleep: 0.05 } });
+    const dir = await waitForExperiment(storage, (events) => count(events, (e) => e.t === "result") >= 4, "4 results");
+    const pids = journal(dir).flatMap((e) => (e.t === "start" && e.pid ? [e.pid] : []));
+    rmSync(dir, { recursive: true });
+    const run = await done;
+    assert.equal(run.code, 1, `the run failed rather than finishing unrecorded\n${run.stderr}`);
+    assert.match(run.stderr + run.stdout, new RegExp(`${join(dir, "events.jsonl").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*deleted while the experiment ran`));
+    for (const pid of pids) assert.ok(!isAlive(pid), `trial process ${pid} was left running`);
   });
 });

@@ -63,7 +63,12 @@ export async function execute(prepared: PreparedRun, o: ExecuteOptions = {}): Pr
     const summary = await runner.run();
     await executor.close(2000);
     if (user) await Promise.race([user.settled(), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    writeExperimentJson(expDir, { ...meta, runnerPid: null, state: summary.outcome, endedAt: Date.now() });
+    try {
+      writeExperimentJson(expDir, { ...meta, runnerPid: null, state: summary.outcome, endedAt: Date.now() });
+    } catch (error) {
+      // The summary below still tells what happened (e.g. the experiment dir was deleted under the run).
+      process.stderr.write(`tunelab: could not record the outcome in ${expDir}: ${(error as Error).message}\n`);
+    }
     out.write(finalSummary(summary, config.metric, config.mode));
     return exitCodeFor(summary);
   } finally {

@@ -125,6 +125,14 @@ export class Journal {
     closeSync(this.fd);
   }
 
+  /** Closes the file of a failed journal without writing what is buffered (it could not be kept). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = [];
+    closeSync(this.fd);
+  }
+
   private writeBuffered(): void {
     this.check();
     if (this.timer) {
