@@ -375,13 +375,13 @@ export class Runner {
     this.beginAttempt(trial, gpuIds, restore?.iteration ?? 0, undefined);
     const launch = this.launchFor(trial, restore ? join(this.opts.expDir, restore.path) : undefined);
     trial.handle = this.opts.executor.start(launch, this.eventsFor(trial));
+    const note = restoreNote(trial.id, choice);
     this.log({
       t: "start", ts: Date.now(), id: trial.id, attempt: trial.attempts, iteration: trial.iteration,
       ...(restore ? { restore: restore.path } : {}), ...(trial.handle.pid ? { pid: trial.handle.pid } : {}),
-      ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}),
+      ...(gpuIds.length ? { gpuIds: [...gpuIds] } : {}), ...(note ? { note } : {}),
     });
     this.journalHandle(trial, trial.handle);
-    const note = restoreNote(trial.id, choice);
     if (note) this.noteRestart(trial, note, trial.handle);
     for (const cb of this.callbacks) cb.onTrialStart?.(trial, trial.attempts);
   }

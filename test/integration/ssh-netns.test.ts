@@ -286,6 +286,9 @@ test("lazy checkpoints on a lost ssh host: its trials restart on the other host 
     const scratchStart = of(events, "start", scratch)[1]!;
     assert.equal(scratchStart.restore, undefined, `${scratch} restarted from scratch`);
     assert.equal(scratchStart.iteration, 0);
+    // The journal keeps why, as well as the trial's log.
+    assert.match(keptStart.note ?? "", new RegExp(`which is lost .*; restarting trial ${kept} from checkpoint ${keptCk.path}`));
+    assert.match(scratchStart.note ?? "", new RegExp(`which is lost .*; restarting trial ${scratch} from scratch`));
     assert.match(log(scratch), new RegExp(`tunelab: checkpoint ${scratch}/checkpoint_\\d+ is on host ${two.lost} \\(.*\\), which is lost .*; restarting trial ${scratch} from scratch on ${two.spare}`));
     for (const id of [kept, scratch]) assert.equal(handles(id)[1]!.host, two.spare, `${id} moved to the other host`);
   } finally {

@@ -22,8 +22,11 @@ export type JournalEvent =
   | { t: "resume"; ts: number }
   /** A trial was created with its config. `index` is its 0-based creation order. */
   | { t: "trial"; ts: number; id: string; index: number; config: TrialConfig; resources: TrialResources }
-  /** A process for the trial started. `iteration` is where it resumes (0 when fresh). */
-  | { t: "start"; ts: number; id: string; attempt: number; iteration: number; restore?: string; pid?: number; gpuIds?: number[] }
+  /**
+   * A process for the trial started. `iteration` is where it resumes (0 when fresh); `note` says why
+   * it restarts from an older checkpoint than its newest, or from scratch (e.g. a lost host holds it).
+   */
+  | { t: "start"; ts: number; id: string; attempt: number; iteration: number; restore?: string; pid?: number; gpuIds?: number[]; note?: string }
   /**
    * Where a remote trial's process can be found again (ssh host and pid, Slurm job): a runner
    * that restarts re-attaches to it instead of starting it twice. `reattached` marks a resume.
