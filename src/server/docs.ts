@@ -3,6 +3,7 @@
  * table of option docs. Defaults are the engine's (src/engine/config.ts and the
  * specs); a new option or helper adds its row here.
  */
+import { ANY_EXECUTOR_DOCS } from "./executor-docs.ts";
 
 export interface OptionDoc {
   summary: string;
@@ -29,7 +30,7 @@ export const TOP_LEVEL: Readonly<Record<string, OptionDoc>> = {
   checkpoints: { summary: "Checkpoint retention: keep the best `keep` by `scoreAttr` (plus the latest).", default: "keep all", ray: "CheckpointConfig", snippet: 'checkpoints: { keep: ${1:2}, scoreAttr: "${2:val_loss}", scoreOrder: "${3|min,max|}" },' },
   maxFailures: { summary: "Retries of a failed trial, each from its latest checkpoint; -1 retries forever.", default: "0", ray: "max_failures", snippet: "maxFailures: ${1:1}," },
   storage: { summary: "Where experiment directories go, relative to the config file.", default: '".tunelab"', ray: "storage_path", snippet: 'storage: "${1:.tunelab}",' },
-  executor: { summary: 'Where trials run: `{ kind: "local", cpus?, gpus? }`.', default: '{ kind: "local" } with the machine\'s CPUs and nvidia-smi\'s GPUs', snippet: 'executor: { kind: "local", gpus: ${1:1} },' },
+  executor: { summary: 'Where trials run: `{ kind: "local", cpus?, gpus? }` (this machine), `{ kind: "ssh", hosts: [{ host, cpus }] }` (hosts over ssh, docs/executors.md) or `{ kind: "slurm", partition?, time? }` (sbatch jobs, docs/slurm.md).', default: '{ kind: "local" } with the machine\'s CPUs and nvidia-smi\'s GPUs', snippet: 'executor: { kind: "local", gpus: ${1:1} },' },
   stopGraceS: { summary: "Seconds between SIGTERM and SIGKILL when a trial is stopped.", default: "5", snippet: "stopGraceS: ${1:5}," },
   seed: { summary: "Seed of the whole experiment (sampling, searchers, schedulers), so a run can be replayed.", default: "a fresh random seed, recorded in experiment.json", snippet: "seed: ${1:0}," },
 };
@@ -54,11 +55,8 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, OptionDoc
     frequency: { summary: "Class trainables: save every N iterations (0 = never).", default: "0", ray: "checkpoint_frequency", snippet: "frequency: ${1:5}," },
     atEnd: { summary: "Class trainables: save when the trial ends.", default: "false", ray: "checkpoint_at_end", snippet: "atEnd: ${1|true,false|}," },
   },
-  executor: {
-    kind: { summary: 'Where trials run: `"local"`.', snippet: 'kind: "${1:local}",' },
-    cpus: { summary: "CPUs to schedule trials on.", default: "this machine's", snippet: "cpus: ${1:4}," },
-    gpus: { summary: "GPUs to schedule trials on.", default: "what nvidia-smi lists (or TUNELAB_GPUS), else 0", snippet: "gpus: ${1:1}," },
-  },
+  // Keys of every kind, each saying which kinds have it; executorDocsAt gives one kind's.
+  executor: ANY_EXECUTOR_DOCS,
   search: {
     kind: { summary: 'The searcher: `"basic_variant"` (random and grid search). Prefer the helpers `randomSearch()` / `gridSearch()`.' },
     seed: { summary: "Seed of the searcher's sampling.", default: "the experiment's seed", snippet: "seed: ${1:0}," },
