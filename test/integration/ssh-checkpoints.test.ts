@@ -183,3 +183,26 @@ test("through the runner: a crashed trial retries from its remote checkpoint on 
   // Deletion is fire and forget: wait for the last one to land.
   await waitFor(() => remoteLeft(0).length === 0 && remoteLeft(1).join() === "ck15,ck16", "retention's remote deletions", 30_000);
 });
+
+test("fetching a checkpoint home later connects to its host but syncs no code there (another run may be using it)", { timeout: 120_000 }, async (t) => {
+  if (!two) return t.skip(skipReason);
+  const first = executor("lazy");
+  const x = run(first, launchFor({ steps: 2 }));
+  assert.equal((await x.exit).code, 0);
+  const host = (await x.handle)!.host;
+  await first.close(0);
+  const placeholder = x.reports[1]!.checkpoint!;
+  const marker = join(project, "changed-after-the-run.txt");
+  writeFileSync(marker, "new code");
+  try {
+    const later = executor("lazy");
+    await later.materializeCheckpoint(placeholder);
+    await later.close(0);
+    assert.ok(existsSync(join(placeholder, "weights.bin")), "the checkpoint's files are here now");
+    const code = join(remoteRoot, host === two.lost ? "a" : "b", "code");
+    assert.ok(existsSync(join(code, "ckpt.py")), "the run's code is on the host");
+    assert.ok(!existsSync(join(code, "changed-after-the-run.txt")), "the fetch synced today's project over the host's code");
+  } finally {
+    rmSync(marker, { force: true });
+  }
+});

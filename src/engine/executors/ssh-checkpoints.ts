@@ -19,6 +19,8 @@ export interface CheckpointHost {
   silence(): string;
   /** Connects (and syncs code) once; later calls share the first. */
   prepare(): Promise<void>;
+  /** Connects without syncing code (fetching a checkpoint must not overwrite the host's code with today's). */
+  connect(): Promise<void>;
   /** The host's workdir, absolute (after prepare). */
   workdir(): string;
 }
@@ -116,7 +118,7 @@ export class RemoteCheckpoints {
     if (source.down) {
       throw Object.assign(new Error(`trial ${trialId}'s checkpoint is on ssh host ${ref.host} (${ref.path}), which is not answering`), { retryable: true });
     }
-    await source.prepare();
+    await source.connect();
     const tmp = `${local}.fetching`;
     rmSync(tmp, { recursive: true, force: true });
     const t0 = Date.now();

@@ -279,6 +279,7 @@ export class SshExecutor implements Executor {
       },
       silence: () => `no answer${host.downSince === undefined ? "" : ` for ${Math.round((Date.now() - host.downSince) / 1000)} s`}${host.lastError ? `: ${host.lastError}` : ""}`,
       prepare: () => host.prepare(),
+      connect: () => host.conn.connect(),
       workdir: () => host.conn.absolute(host.workdir),
     };
   }
