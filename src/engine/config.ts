@@ -90,7 +90,7 @@ export interface SshExecutorSpec {
   hosts: readonly SshHostSpec[];
   /** What is copied from the config's folder to each host before trials start (rsync filter globs). */
   sync?: { include?: readonly string[]; exclude?: readonly string[] };
-  /** An ssh_config file used instead of ~/.ssh/config (passed as `ssh -F`). */
+  /** An ssh_config file used instead of ~/.ssh/config (passed as `ssh -F`); relative to the config file's folder. */
   sshConfig?: string;
   /**
    * A host that answers no poll for this long (ms) is lost: its trials fail as retryable and

@@ -8,11 +8,12 @@
  * Only the ssh connection is used, never the executor: a fetch must not sync
  * code to the host (another experiment may be running from that workdir).
  */
-import { existsSync, renameSync, rmSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { renameSync, rmSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import type { ExecutorSpec, SshExecutorSpec } from "../config.ts";
 import { readRemoteCheckpoint, type RemoteCheckpointRef } from "../store/checkpoints.ts";
 import { readExperimentJson } from "../store/experiment-dir.ts";
+import { sshConfigPath } from "../executors/index.ts";
 import { SshConnection } from "../executors/ssh-connection.ts";
 import { shQuote } from "../executors/remote-quote.ts";
 
@@ -98,10 +99,7 @@ export class CheckpointHosts {
 }
 
 function sshOptions(spec: SshExecutorSpec, configPath: string): { sshConfig?: string } {
-  if (!spec.sshConfig) return {};
-  // The runner passes sshConfig as written; a relative one is most likely meant from the config's folder.
-  const besideConfig = resolve(dirname(configPath), spec.sshConfig);
-  return { sshConfig: isAbsolute(spec.sshConfig) || !existsSync(besideConfig) ? spec.sshConfig : besideConfig };
+  return spec.sshConfig ? { sshConfig: sshConfigPath(spec.sshConfig, dirname(configPath)) } : {};
 }
 
 function remoteError(host: string, path: string, stderr: string): Error {

@@ -2,7 +2,7 @@
  * Picks the executor from `config.executor.kind`, and the capacity the runner
  * should schedule with. The CLI and the library API both start runs through here.
  */
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { TuneConfig } from "../config.ts";
 import type { Executor } from "./executor.ts";
 import { DistributedExecutor, perTrialCapacity } from "./distributed.ts";
@@ -27,9 +27,10 @@ export function createExecutor(config: TuneConfig, capacity: { cpus: number; gpu
   let executor: Executor & { killAllSync(): void };
   let cap = capacity;
   if (spec?.kind === "ssh") {
+    const configDir = dirname(opts.configPath ?? `${process.cwd()}/tune.config.ts`);
     const ssh = new SshExecutor({
-      hosts: spec.hosts, syncRoot: dirname(opts.configPath ?? `${process.cwd()}/tune.config.ts`),
-      ...(spec.sync ? { sync: spec.sync } : {}), ...(spec.sshConfig ? { sshConfig: spec.sshConfig } : {}),
+      hosts: spec.hosts, syncRoot: configDir,
+      ...(spec.sync ? { sync: spec.sync } : {}), ...(spec.sshConfig ? { sshConfig: sshConfigPath(spec.sshConfig, configDir) } : {}),
       ...(spec.hostLostMs !== undefined ? { hostLostMs: spec.hostLostMs } : {}),
       ...(spec.checkpoints ? { checkpoints: spec.checkpoints } : {}),
     });
@@ -53,4 +54,9 @@ export function createExecutor(config: TuneConfig, capacity: { cpus: number; gpu
     cap = perTrialCapacity(cap, workers);
   }
   return { executor, capacity: cap };
+}
+
+/** `executor.sshConfig` as ssh -F gets it: a relative path is from the config's folder (as `storage` and `sharedDir` are), `~/` stays for ssh. */
+export function sshConfigPath(sshConfig: string, configDir: string): string {
+  return isAbsolute(sshConfig) || sshConfig.startsWith("~") ? sshConfig : resolve(configDir, sshConfig);
 }

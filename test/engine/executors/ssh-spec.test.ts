@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig, type Diagnostic } from "../../../src/engine/space/validate.ts";
-import { createExecutor } from "../../../src/engine/executors/index.ts";
+import { createExecutor, sshConfigPath } from "../../../src/engine/executors/index.ts";
 import type { TuneConfig } from "../../../src/engine/config.ts";
 
 const base = { trainable: { command: ["python", "train.py"] } };
@@ -45,5 +45,14 @@ test("createExecutor hands hostLostMs and checkpoints to the ssh executor", asyn
   const opts = (executor as unknown as { opts: { hostLostMs?: number; checkpoints?: string } }).opts;
   assert.equal(opts.hostLostMs, 12_345);
   assert.equal(opts.checkpoints, "eager");
+  await executor.close(0);
+});
+
+test("a relative sshConfig is read from the config's folder; absolute and ~ paths are kept", async () => {
+  assert.equal(sshConfigPath("ssh/config", "/proj"), "/proj/ssh/config");
+  assert.equal(sshConfigPath("/etc/ssh/alt", "/proj"), "/etc/ssh/alt");
+  assert.equal(sshConfigPath("~/.ssh/alt", "/proj"), "~/.ssh/alt");
+  const { executor } = createExecutor(ssh({ sshConfig: "ssh/config" }) as unknown as TuneConfig, { cpus: 1, gpus: 0 }, { configPath: "/proj/tune.config.ts" });
+  assert.equal((executor as unknown as { opts: { sshConfig?: string } }).opts.sshConfig, "/proj/ssh/config");
   await executor.close(0);
 });
