@@ -11,6 +11,7 @@ import { contextAt, type CursorContext } from "./context.ts";
 import { HELPER_DOCS, HELPERS_FOR, SECTIONS, TOP_LEVEL, optionMarkdown, type OptionDoc } from "./docs.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { PastMetric } from "./metrics.ts";
+import { executorDocsAt } from "./executor-docs.ts";
 
 /** Paths whose value is a metric name, and those whose value is "min" | "max". */
 const METRIC_VALUE = (p: KeyPath): boolean =>
@@ -21,7 +22,7 @@ const MODE_VALUE = (p: KeyPath): boolean =>
 export function completeAt(ev: Evaluation, offset: number, metrics: () => PastMetric[]): CompletionItem[] {
   const ctx = contextAt(ev, offset);
   if (!ctx) return [];
-  if (ctx.kind === "key") return keyItems(ctx, metrics);
+  if (ctx.kind === "key") return keyItems(ev, ctx, metrics);
   if (METRIC_VALUE(ctx.path)) return metrics().map((m, i) => stringItem(ev, ctx, m.name, m.auto ? "reported (auto-filled)" : "reported by a past run", i));
   if (MODE_VALUE(ctx.path)) return ["min", "max"].map((v, i) => stringItem(ev, ctx, v, undefined, i));
   if (ctx.string) return [];
@@ -32,8 +33,11 @@ export function completeAt(ev: Evaluation, offset: number, metrics: () => PastMe
   return (names ?? []).map((name, i) => helperItem(ev, name, i));
 }
 
-function keyItems(ctx: CursorContext, metrics: () => PastMetric[]): CompletionItem[] {
+function keyItems(ev: Evaluation, ctx: CursorContext, metrics: () => PastMetric[]): CompletionItem[] {
   const [section] = ctx.path;
+  // Executor keys depend on its kind (a host's `cpus` is not the local executor's).
+  const executorDocs = executorDocsAt(ev.value, ctx.path);
+  if (executorDocs) return optionItems(executorDocs, ctx.present);
   if (ctx.path.length === 0) return optionItems(TOP_LEVEL, ctx.present);
   if (ctx.path.length === 1 && section === "stop") {
     return metrics().filter((m) => !ctx.present.has(m.name)).map((m, i) => ({

@@ -11,6 +11,7 @@ import { validateSpace } from "../engine/space/validate-space.ts";
 import { toRange } from "./analyze.ts";
 import { HELPER_DOCS, SECTIONS, TOP_LEVEL, optionMarkdown } from "./docs.ts";
 import type { Evaluation, HelperCall, SourceSpan, TextSpan } from "./evaluate.ts";
+import { executorDocsAt } from "./executor-docs.ts";
 
 /** Example draws use this seed, so a hover shows the same numbers every time. */
 export const EXAMPLE_SEED = 0;
@@ -37,6 +38,13 @@ function keyMarkdown(s: SourceSpan, ev: Evaluation): string | undefined {
   }
   if (section === "stop" && s.path.length === 2 && typeof option === "string") {
     return `**${option}** — stop a trial once its reported \`${option}\` reaches this value (≥).`;
+  }
+  // Executor keys depend on its kind, and hosts[n] and sync have keys of their own.
+  const leaf = s.path.at(-1);
+  const executorDocs = executorDocsAt(ev.value, s.path.slice(0, -1));
+  if (executorDocs && typeof leaf === "string") {
+    const doc = executorDocs[leaf];
+    return doc ? optionMarkdown(s.path.map((k, i) => (typeof k === "number" ? `[${k}]` : i > 0 ? `.${k}` : k)).join(""), doc) : undefined;
   }
   if (s.path.length === 2 && typeof section === "string" && typeof option === "string") {
     const doc = SECTIONS[section]?.[option];

@@ -74,6 +74,15 @@ describe("executor keys over LSP", () => {
     assert.equal(byLabel.get("arrays")?.detail, "default: true");
     assert.equal(byLabel.get("sharedDir")?.insertText, 'sharedDir: "${1:/shared/tunelab-jobs}",');
     assert.ok(!byLabel.has("kind"), "kind is already there");
+    assert.ok(!byLabel.has("hostLostMs") && !byLabel.has("hosts"), "no ssh keys in a slurm executor");
+  });
+
+  it("hover on a host's cpus gives the host's doc, not the local executor's", async () => {
+    const file = join(dir, "ssh-host.config.ts");
+    await client.open(file, SSH);
+    const hover = await client.rpc.sendRequest<Hover | null>("textDocument/hover", { textDocument: { uri: uriOf(file) }, position: positionOf(SSH, "cpus: 8", 1) });
+    assert.match(hoverText(hover), /^\*\*executor\.hosts\[0\]\.cpus\*\*/);
+    assert.equal(hoverText(hover).includes("`local` executor"), false);
   });
 });
 
