@@ -248,9 +248,14 @@ export class Runner {
   }
 
   private log(event: JournalEvent): void {
+    this.journalWrite((journal) => journal.append(event));
+  }
+
+  /** One append to the journal; after it failed, nothing more is appended. */
+  private journalWrite(append: (journal: Journal) => void): void {
     if (this.journalFailure) return;
     try {
-      this.journal.append(event);
+      append(this.journal);
     } catch (error) {
       this.onJournalFailure(error as Error);
     }
@@ -508,13 +513,7 @@ export class Runner {
     if (stopReason || decision === "STOP") result.done = true;
     trial.lastResult = result;
     const json = JSON.stringify(result);
-    if (!this.journalFailure) {
-      try {
-        this.journal.appendResult(Date.now(), trial.id, json);
-      } catch (error) {
-        this.onJournalFailure(error as Error);
-      }
-    }
+    this.journalWrite((journal) => journal.appendResult(Date.now(), trial.id, json));
     this.files.append(trial.id, result, json);
     this.loggers.append(trial.id, result, json);
     this.searcher.onTrialResult(trial.id, result);
