@@ -4,27 +4,18 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Decision, TrialConfig } from "../../../src/engine/interfaces.ts";
 import { createRng } from "../../../src/engine/random.ts";
-import { createScheduler, drainPolicyLines, pb2, type PolicyLine } from "../../../src/engine/schedulers/index.ts";
+import { createScheduler, pb2, type PolicyLine } from "../../../src/engine/schedulers/index.ts";
 import { applyPoint, flattenBounds, selectPoint, type Pb2Row } from "../../../src/engine/schedulers/pb2-select.ts";
 import { validateScheduler } from "../../../src/engine/schedulers/validate.ts";
 import { choice, loguniform, randint } from "../../../src/engine/space/domains.ts";
-import { curve, population } from "./fixtures.ts";
+import { curve, population, simulatePopulation } from "./fixtures.ts";
 import { decisionTrace, SimTrial, simulate, type Curve, type SimOutcome } from "./simulator.ts";
 
 const clock = { now: () => 0 };
 
 /** Runs PB2 in the simulator, collecting policy lines after every event (as the runner does). */
 function runPb2(opts: Record<string, unknown>, configs: TrialConfig[], seed = 4): { out: SimOutcome; lines: PolicyLine[] } {
-  const scheduler = createScheduler(pb2({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamBounds: { lr: [1e-3, 1] }, ...opts }));
-  const lines: PolicyLine[] = [];
-  const collect = scheduler.takeActions?.bind(scheduler);
-  scheduler.takeActions = () => {
-    lines.push(...drainPolicyLines(scheduler));
-    return collect?.() ?? [];
-  };
-  const out = simulate({ scheduler, configs, curve, maxIterations: 40, concurrency: 4, seed });
-  lines.push(...drainPolicyLines(scheduler));
-  return { out, lines };
+  return simulatePopulation(pb2({ timeAttr: "training_iteration", perturbationInterval: 4, hyperparamBounds: { lr: [1e-3, 1] }, ...opts }), configs, seed);
 }
 
 const exploits = (out: SimOutcome) =>

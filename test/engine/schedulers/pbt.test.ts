@@ -5,10 +5,10 @@ import fc from "fast-check";
 import type { TrialConfig } from "../../../src/engine/interfaces.ts";
 import { createRng } from "../../../src/engine/random.ts";
 import { loguniform, randint, uniform, qrandint } from "../../../src/engine/space/domains.ts";
-import { createScheduler, drainPolicyLines, parsePolicy, pbt, type PolicyLine } from "../../../src/engine/schedulers/index.ts";
+import { createScheduler, parsePolicy, pbt, type PolicyLine } from "../../../src/engine/schedulers/index.ts";
 import { explore, fitToDomain } from "../../../src/engine/schedulers/pbt-explore.ts";
 import { PbtReplayScheduler } from "../../../src/engine/schedulers/pbt-replay.ts";
-import { curve, population } from "./fixtures.ts";
+import { curve, population, simulatePopulation } from "./fixtures.ts";
 import { SimTrial, simulate, type SimOutcome } from "./simulator.ts";
 
 const clock = { now: () => 0 };
@@ -23,18 +23,9 @@ function materialize(lines: readonly PolicyLine[]): Map<string, string[]> {
   return files;
 }
 
-/** Runs PBT in the simulator, collecting policy lines after every event (as the runner will). */
+/** Runs PBT in the simulator, collecting policy lines after every event (as the runner does). */
 function runPbt(opts: Record<string, unknown>, configs: TrialConfig[], seed = 4): { out: SimOutcome; lines: PolicyLine[] } {
-  const scheduler = createScheduler(pbt({ timeAttr: "training_iteration", perturbationInterval: 4, ...opts }));
-  const lines: PolicyLine[] = [];
-  const collect = scheduler.takeActions?.bind(scheduler);
-  scheduler.takeActions = () => {
-    lines.push(...drainPolicyLines(scheduler));
-    return collect?.() ?? [];
-  };
-  const out = simulate({ scheduler, configs, curve, maxIterations: 40, concurrency: 4, seed });
-  lines.push(...drainPolicyLines(scheduler));
-  return { out, lines };
+  return simulatePopulation(pbt({ timeAttr: "training_iteration", perturbationInterval: 4, ...opts }), configs, seed);
 }
 
 test("PBT's bottom-quartile trial copies a top-quartile donor that has a checkpoint", () => {
