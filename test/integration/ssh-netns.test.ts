@@ -132,29 +132,56 @@ test("the link to the ssh host goes down mid-trial and comes back: trials keep r
 /** How long the executor waits for an answer before it declares a host lost, in the host-lost case. */
 const HOST_LOST_MS = 4_000;
 
-test("an ssh host lost for longer than hostLostMs: its trials are retried on the other host from their checkpoints, not counted as failures, each iteration once; the abandoned processes are killed when it answers again", { timeout: 300_000 }, async (t) => {
-  if (!env) return t.skip(skipReason);
+/**
+ * Three counter trials on two hosts (the netns host, 2 CPUs, and the loopback one, 3 CPUs), the
+ * runner started in-process; or why that cannot be set up here.
+ */
+async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eager") {
   const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
   const local = loopback.status === 0 ? sshTestEnv() : undefined;
-  if (!local) return t.skip(`no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`);
-  const two = twoHostConfig(remoteRoot, { lost: env, spare: local });
+  if (!local) return `no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`;
+  const two = twoHostConfig(remoteRoot, { lost: env!, spare: local });
   const { Runner } = await import("../../src/engine/runner.ts");
   const { checkConfig, createRun } = await import("../../src/engine/experiment.ts");
   const { uniform } = await import("../../src/engine/space/domains.ts");
   const configPath = BEHAVIOURS;
-  const hosts = [{ host: two.lost, cpus: 2, workdir: join(remoteRoot, "lost") }, { host: two.spare, cpus: 3, workdir: join(remoteRoot, "spare") }];
+  const hosts = [{ host: two.lost, cpus: 2, workdir: join(remoteRoot, `${name}-lost`) }, { host: two.spare, cpus: 3, workdir: join(remoteRoot, `${name}-spare`) }];
   const prepared = createRun(await checkConfig({
-    name: "hostlost", trainable: { python: "trainables:counter" }, metric: "score", mode: "max",
-    samples: 3, concurrency: 3, seed: 3, maxFailures: 0, storage,
+    name, trainable: { python: "trainables:counter" }, metric: "score", mode: "max",
+    samples: 3, concurrency: 3, seed, maxFailures: 0, storage,
     space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
     executor: { kind: "ssh", hosts, sshConfig: two.config },
   }, configPath));
-  // Eager: a copy of every checkpoint is here, so the trials can go on elsewhere while their host is gone.
-  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS, checkpoints: "eager" });
+  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS, checkpoints });
   const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
   const dir = prepared.expDir;
-  const run = runner.run();
   const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
+  return { two, executor, runner, dir, run: runner.run(), handles };
+}
+
+/** Every trial TERMINATED with no failure counted, each iteration once in the journal and in result.json; the result.json rows by trial. */
+function assertEachIterationOnce(dir: string): Map<string, { training_iteration: number; pid: number }[]> {
+  const events = journal(dir);
+  const rows = new Map<string, { training_iteration: number; pid: number }[]>();
+  for (const trial of stateOf(dir).trials) {
+    const id = trial.id;
+    assert.equal(trial.status, "TERMINATED", trial.error);
+    assert.equal(trial.failures, 0, `${id}: losing the host is not counted against maxFailures`);
+    const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
+    assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order (journal)`);
+    const file = readFileSync(join(dir, id, "result.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { training_iteration: number; pid: number });
+    assert.deepEqual(file.map((r) => r.training_iteration), iterations, `${id}: result.json holds each iteration once`);
+    rows.set(id, file);
+  }
+  return rows;
+}
+
+test("an ssh host lost for longer than hostLostMs: its trials are retried on the other host from their checkpoints, not counted as failures, each iteration once; the abandoned processes are killed when it answers again", { timeout: 300_000 }, async (t) => {
+  if (!env) return t.skip(skipReason);
+  // Eager: a copy of every checkpoint is here, so the trials can go on elsewhere while their host is gone.
+  const setup = await twoHostRun("hostlost", 3, "eager");
+  if (typeof setup === "string") return t.skip(setup);
+  const { two, executor, runner, dir, run, handles } = setup;
   let linkDown = false;
   try {
     // Both trials on the lost host have a checkpoint (iteration 4) before the cut.
@@ -181,14 +208,9 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
     const events = journal(dir);
     const state = stateOf(dir);
     assert.equal(state.trials.length, 3);
+    assertEachIterationOnce(dir);
     for (const trial of state.trials) {
       const id = trial.id;
-      assert.equal(trial.status, "TERMINATED", trial.error);
-      assert.equal(trial.failures, 0, `${id}: losing the host is not counted against maxFailures`);
-      const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
-      assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order (journal)`);
-      const file = readFileSync(join(dir, id, "result.json"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { training_iteration: number }).training_iteration);
-      assert.deepEqual(file, iterations, `${id}: result.json holds each iteration once`);
       if (!lostIds.includes(id)) {
         assert.equal(of(events, "start", id).length, 1, `${id} ran on the loopback host once`);
         continue;
@@ -218,28 +240,11 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
 
 test("lazy checkpoints on a lost ssh host: its trials restart on the other host from the newest checkpoint still here (else from scratch), say so in their log, and end with each iteration once", { timeout: 300_000 }, async (t) => {
   if (!env) return t.skip(skipReason);
-  const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
-  const local = loopback.status === 0 ? sshTestEnv() : undefined;
-  if (!local) return t.skip(`no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`);
-  const two = twoHostConfig(remoteRoot, { lost: env, spare: local });
-  const { Runner } = await import("../../src/engine/runner.ts");
-  const { checkConfig, createRun } = await import("../../src/engine/experiment.ts");
-  const { uniform } = await import("../../src/engine/space/domains.ts");
   const { readRemoteCheckpoint } = await import("../../src/engine/store/checkpoints.ts");
-  const configPath = BEHAVIOURS;
-  const hosts = [{ host: two.lost, cpus: 2, workdir: join(remoteRoot, "lazy-lost") }, { host: two.spare, cpus: 3, workdir: join(remoteRoot, "lazy-spare") }];
-  const prepared = createRun(await checkConfig({
-    name: "hostlost-lazy", trainable: { python: "trainables:counter" }, metric: "score", mode: "max",
-    samples: 3, concurrency: 3, seed: 4, maxFailures: 0, storage,
-    space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
-    executor: { kind: "ssh", hosts, sshConfig: two.config },
-  }, configPath));
   // Lazy (the default): the checkpoints stay on the host that is about to be lost.
-  const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS });
-  const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
-  const dir = prepared.expDir;
-  const run = runner.run();
-  const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
+  const setup = await twoHostRun("hostlost-lazy", 4, "lazy");
+  if (typeof setup === "string") return t.skip(setup);
+  const { two, executor, runner, dir, run, handles } = setup;
   let linkDown = false;
   try {
     await waitFor(() => {
@@ -263,14 +268,10 @@ test("lazy checkpoints on a lost ssh host: its trials restart on the other host 
     assert.equal(summary.outcome, "completed", summary.message);
     const events = journal(dir);
     const state = stateOf(dir);
+    const rows = assertEachIterationOnce(dir);
     for (const trial of state.trials) {
       const id = trial.id;
-      assert.equal(trial.status, "TERMINATED", trial.error);
-      assert.equal(trial.failures, 0, `${id}: losing the host is not counted against maxFailures`);
-      const iterations = of(events, "result", id).map((e) => e.r.training_iteration);
-      assert.deepEqual(iterations, Array.from({ length: ITERS }, (_, i) => i + 1), `${id}: every iteration once, in order (journal)`);
-      const file = readFileSync(join(dir, id, "result.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { training_iteration: number; pid: number });
-      assert.deepEqual(file.map((r) => r.training_iteration), iterations, `${id}: result.json holds each iteration once`);
+      const file = rows.get(id)!;
       const last = handles(id).at(-1)!;
       assert.equal(file.at(-1)!.pid, last.pid, `${id}: the final result is the last run's`);
       // The newest checkpoint is the last run's, on the host that ran it: nothing points at the lost host's files any more.
