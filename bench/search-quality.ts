@@ -1,15 +1,17 @@
 /**
  * Search quality: median regret (best found − known minimum) over seeds on
- * standard test functions, for random search, Tunelab's TPE (univariate and
- * multivariate), Tunelab's GP-BO and Optuna's TPESampler (defaults, run by
+ * standard test functions, for random search, Tunelab's TPE (default, and its
+ * "optuna" flavour), Tunelab's GP-BO and Optuna's TPESampler (defaults, run by
  * bench/search_baseline.py in the same run). Searchers are driven directly:
  * suggest → evaluate in-process → onTrialComplete.
  *
  *   node --import tsx bench/search-quality.ts [--seeds 20] [--trials 200] [--gp-seeds N] [--only branin,levy10]
- *     [--searchers tpe,optuna]   (of random, tpe, tpe-multivariate, gp-bo, optuna, optuna-multivariate; default all)
+ *     [--searchers tpe,optuna]   (of random, tpe, tpe-optuna, gp-bo, optuna, optuna-multivariate; default all)
+ *     [--optuna-from FILE]       (Optuna's per-seed regrets from an earlier results file with the same seeds and
+ *                                 trials, instead of rerunning it: seeded, it gives the same numbers)
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { SearchSpec } from "../src/engine/config.ts";
@@ -27,12 +29,13 @@ const GP_SEEDS = Number(arg("gp-seeds", String(SEEDS)));
 const ONLY = arg("only", "").split(",").filter(Boolean);
 const SEARCHERS = arg("searchers", "").split(",").filter(Boolean);
 const wanted = (name: string): boolean => SEARCHERS.length === 0 || SEARCHERS.includes(name);
+const OPTUNA_FROM = arg("optuna-from", "");
 const functions = FUNCTIONS.filter((f) => ONLY.length === 0 || ONLY.includes(f.name));
 
 const ours = Object.fromEntries(Object.entries({
   random: randomSearch(),
   tpe: tpe(),
-  "tpe-multivariate": tpe({ multivariate: true }),
+  "tpe-optuna": tpe({ flavor: "optuna" }),
   "gp-bo": bayesopt(),
 } satisfies Record<string, SearchSpec>).filter(([name]) => wanted(name)));
 
@@ -58,6 +61,7 @@ const median = (xs: number[]): number => {
 
 const exec = promisify(execFile);
 async function optuna(fn: TestFunction, multivariate: boolean): Promise<number[] | undefined> {
+  if (OPTUNA_FROM) return earlierOptuna(fn, multivariate ? "optuna-multivariate" : "optuna");
   try {
     const { stdout } = await exec("/usr/bin/python3", [join(import.meta.dirname, "search_baseline.py"), "quality", fn.name, String(SEEDS), String(TRIALS), multivariate ? "multivariate" : "univariate"], { maxBuffer: 1 << 20 });
     return (JSON.parse(stdout) as { best: number[] }).best.map((b) => b - fn.optimum);
@@ -65,6 +69,14 @@ async function optuna(fn: TestFunction, multivariate: boolean): Promise<number[]
     console.error(`optuna baseline for ${fn.name} failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
     return undefined;
   }
+}
+
+function earlierOptuna(fn: TestFunction, name: string): number[] | undefined {
+  const earlier = JSON.parse(readFileSync(OPTUNA_FROM, "utf8")) as { seeds: number; trials: number; regretPerSeed: Record<string, Record<string, number[]>> };
+  if (earlier.seeds !== SEEDS || earlier.trials !== TRIALS) throw new Error(`${OPTUNA_FROM} has ${earlier.seeds} seeds × ${earlier.trials} trials, not ${SEEDS} × ${TRIALS}`);
+  const regrets = earlier.regretPerSeed[fn.name]?.[name];
+  if (!regrets) console.error(`${OPTUNA_FROM} has no ${name} regrets for ${fn.name}`);
+  return regrets;
 }
 
 // Optuna runs in child processes (the other core) while our searchers run here.
@@ -92,8 +104,8 @@ for (const { fn, uni, multi } of baselines) {
   for (const [name, xs] of Object.entries(regrets)) row[name] = median(xs);
   rows[fn.name] = row;
   perSeed[fn.name] = regrets;
-  const shown = ["random", "tpe", "tpe-multivariate", "gp-bo", "optuna", "optuna-multivariate"].filter((n) => regrets[n]);
-  const ratios = [["tpe", "optuna"], ["tpe-multivariate", "optuna"], ["tpe-multivariate", "optuna-multivariate"], ["gp-bo", "optuna"]]
+  const shown = ["random", "tpe", "tpe-optuna", "gp-bo", "optuna", "optuna-multivariate"].filter((n) => regrets[n]);
+  const ratios = [["tpe", "optuna"], ["tpe", "optuna-multivariate"], ["tpe-optuna", "optuna"], ["gp-bo", "optuna"]]
     .filter(([a, b]) => regrets[a as string] && regrets[b as string])
     .map(([a, b]) => `${a}/${b} ${ratioWithInterval(regrets[a as string] as number[], regrets[b as string] as number[])}`);
   console.log(`${fn.name.padEnd(13)} ${shown.map((n) => `${n} ${fmt(row[n])}`).join("  ")}  | ${ratios.join("  ")}`);

@@ -6,7 +6,7 @@ import { decodeFloat, encodeFloat, normalCdf, normalQuantile, paramOf } from "..
 import { defaultWeights, ParzenEstimator, type ParzenOptions } from "../../../src/engine/search/parzen.ts";
 import { nBelow, splitByLoss } from "../../../src/engine/search/tpe.ts";
 
-const opts: ParzenOptions = { priorWeight: 1, considerPrior: true, magicClip: true, endpoints: false, multivariate: false };
+const opts: ParzenOptions = { priorWeight: 1, considerPrior: true, magicClip: true, endpoints: false, bandwidth: "neighbours" };
 
 void describe("Parzen estimator (Optuna's TPE kernels)", () => {
   void it("has Optuna's neighbour bandwidths and magic clip (values from Optuna's own estimator)", () => {
@@ -14,6 +14,21 @@ void describe("Parzen estimator (Optuna's TPE kernels)", () => {
     const sigmas = Array.from((e as unknown as { dims: { sigmas: Float64Array }[] }).dims[0]?.sigmas ?? []);
     const expected = [0.2857142857142857, 0.55, 0.55, 0.2857142857142857, 0.2857142857142857, 2];
     sigmas.forEach((s, i) => assert.ok(Math.abs(s - (expected[i] as number)) < 1e-12, `sigma ${i}: ${s}`));
+  });
+
+  void it("clips widths at range/min(clipCap, 1 + clipCount) and, unweighted, is the plain mixture", () => {
+    // Two near-equal points in [0, 1]: their neighbour widths are below the floor 1/min(50, 200) = 0.02.
+    const e = new ParzenEstimator([paramOf(d.uniform(0, 1), "x", [])], [[0.5, 0.5001]], { ...opts, clipCount: 199, clipCap: 50 });
+    const sigmas = Array.from((e as unknown as { dims: { sigmas: Float64Array }[] }).dims[0]?.sigmas ?? []);
+    assert.deepEqual(sigmas, [0.02, 0.02, 1]);
+    // Equal weights 1/3; the kernels' mass on [0, 1] is 1 to 1e-15, the prior N(0.5, 1)'s is Φ(0.5) − Φ(−0.5).
+    const phi = (z: number, s: number): number => Math.exp(-0.5 * z * z) / (s * Math.sqrt(2 * Math.PI));
+    const at = (x: number): number => (phi((x - 0.5) / 0.02, 0.02) + phi((x - 0.5001) / 0.02, 0.02) + phi(x - 0.5, 1) / (normalCdf(0.5) - normalCdf(-0.5))) / 3;
+    const got = Array.from(e.logPdf([[0.5], [0.53], [0.9]]));
+    [0.5, 0.53, 0.9].forEach((x, i) => assert.ok(Math.abs((got[i] as number) - Math.log(at(x))) < 1e-9, `log pdf at ${x}: ${got[i]} vs ${Math.log(at(x))}`));
+    // Without a count the floor is Optuna's: range / (1 + kernels) = 1/4.
+    const optunaClip = new ParzenEstimator([paramOf(d.uniform(0, 1), "x", [])], [[0.5, 0.5001]], opts);
+    assert.equal((optunaClip as unknown as { dims: { sigmas: Float64Array }[] }).dims[0]?.sigmas[0], 0.25);
   });
 
   void it("is a density: integrates to 1 over the bounds", () => {
