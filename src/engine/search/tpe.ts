@@ -11,7 +11,7 @@
  *   per estimator. Tests check it against numbers computed by Optuna.
  * - "tunelab" (default): joint (multivariate) kernels whose widths per dimension
  *   come from the neighbours, as Optuna's univariate rule (the combination
- *   Watanabe's TPE study and Optuna 5 settle on); plain mixtures, each kernel
+ *   Watanabe's TPE ablation study recommends); plain mixtures, each kernel
  *   weighed by its age ramp only; one magic-clip floor for l and g,
  *   range/min(50, 1 + trials in the split), so l can narrow past range/26 as
  *   trials accrue and g stays smooth where the rest crowd; prior weight 2.
