@@ -273,9 +273,16 @@ function sshHosts(hosts: unknown, sink: DiagnosticSink): void {
     sink.error(["executor", "hosts"], "ssh-hosts-missing", 'executor.hosts must list at least one host, like [{ host: "gpu1", cpus: 8 }]');
     return;
   }
+  const seen = new Map<string, number>();
   hosts.forEach((h: unknown, i) => {
     const at = ["executor", "hosts", String(i)];
     if (!isPlainObject(h)) return sink.error(at, "wrong-type", `executor.hosts[${i}] must be an object (got ${describe(h)})`);
+    if (typeof h.host === "string") {
+      const first = seen.get(h.host);
+      // Two entries would each count the host's CPUs and GPUs, and its trials and checkpoints could not be told apart.
+      if (first !== undefined) sink.error([...at, "host"], "ssh-host-duplicate", `executor.hosts[${i}].host "${h.host}" is listed already as executor.hosts[${first}]: give each host one entry with all its CPUs and GPUs`);
+      else seen.set(h.host, i);
+    }
     unknownKeys(h, at, SSH_HOST_KEYS, { cpu: "cpus", gpu: "gpus", hostname: "host" }, sink);
     if (!isDynamic(h.host) && (typeof h.host !== "string" || h.host.trim() === "" || h.host.startsWith("-"))) {
       sink.error([...at, "host"], "ssh-host-invalid", `executor.hosts[${i}].host must be an ssh destination such as "gpu1" or "me@10.0.0.5" (got ${describe(h.host)})`);

@@ -17,6 +17,13 @@ test("valid hostLostMs, checkpoints and address have no diagnostics", () => {
   assert.deepEqual(brief(validateConfig(ssh({ checkpoints: "lazy" }, { address: "gpu1.cluster.local" }))), []);
 });
 
+test("a host listed twice is an error on the second entry, naming the first", () => {
+  const config = { ...base, executor: { kind: "ssh", hosts: [{ host: "gpu1", cpus: 2 }, { host: "gpu2", cpus: 2 }, { host: "gpu1", cpus: 4 }] } };
+  const ds = validateConfig(config).filter((d) => d.severity === "error");
+  assert.deepEqual(brief(ds), ['error ssh-host-duplicate ["executor","hosts","2","host"]']);
+  assert.match(ds[0]!.message, /executor\.hosts\[2\]\.host "gpu1" is listed already as executor\.hosts\[0\]/);
+});
+
 test("bad values are errors that name the key", () => {
   const cases: [object, object, string, RegExp][] = [
     [{ hostLostMs: -1 }, {}, '["executor","hostLostMs"]', /executor\.hostLostMs must be a number of milliseconds ≥ 2000/],
