@@ -18,7 +18,9 @@ import { assertInSpace, context, loop, richSpace, type Kind } from "./harness.ts
 const kinds: Kind[] = [
   { name: "basic_variant", spec: randomSearch() },
   { name: "tpe", spec: tpe({ nStartupTrials: 5 }) },
-  { name: "tpe multivariate + constant liar", spec: tpe({ nStartupTrials: 5, multivariate: true, constantLiar: true }) },
+  { name: "tpe constant liar", spec: tpe({ nStartupTrials: 5, constantLiar: true }) },
+  { name: "tpe optuna flavour", spec: tpe({ nStartupTrials: 5, flavor: "optuna" }) },
+  { name: "tpe optuna flavour, multivariate", spec: tpe({ nStartupTrials: 5, flavor: "optuna", multivariate: true }) },
   { name: "bayesopt ei", spec: bayesopt({ randomSearchSteps: 5, utility: { kind: "ei", xi: 0.01 } }) },
   { name: "bohb", spec: bohb() },
   { name: "concurrency_limiter(tpe)", spec: limitConcurrency(tpe({ nStartupTrials: 5 }), { maxConcurrent: 1 }) },
