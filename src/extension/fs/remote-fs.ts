@@ -1,15 +1,17 @@
 /**
  * `tunelab-remote:` — a read-only file system for trial and checkpoint files,
  * so the editor opens them read-only and local and remote checkpoints look the
- * same: `tunelab-remote://<host>/<abs path>`, where host `local` is this
- * machine. A checkpoint kept on an ssh host is read through the bundled CLI
+ * same: `tunelab-remote://<host>/<abs path>` for a file on ssh host <host>, and
+ * `tunelab-remote:/<abs path>` (no authority) for this machine, so that no ssh
+ * host name, `local` included, can stand for this machine. A checkpoint kept on an ssh host is read through the bundled CLI
  * (fs/cli-source.ts), registered per host when the tree first shows one.
  */
 import * as vscode from "vscode";
 import { readdir, readFile, stat } from "node:fs/promises";
 
 export const REMOTE_SCHEME = "tunelab-remote";
-export const LOCAL_HOST = "local";
+/** The authority of this machine's files: empty, which no ssh host name is (config validation says so). */
+export const LOCAL_HOST = "";
 
 /** Where files of one host come from; every method is read-only. */
 export interface CheckpointSource {
@@ -58,7 +60,7 @@ export class TrialFileSystem implements vscode.FileSystemProvider {
   }
 
   private source(uri: vscode.Uri): CheckpointSource {
-    const s = this.sources.get(uri.authority || LOCAL_HOST);
+    const s = this.sources.get(uri.authority);
     if (!s) throw vscode.FileSystemError.Unavailable(`Tunelab: no connection to host ${uri.authority} for ${uri.path}`);
     return s;
   }

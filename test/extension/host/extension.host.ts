@@ -62,8 +62,18 @@ describe("Tunelab in a real VS Code", function () {
     assert.equal(item.command?.command, "vscode.open");
     const uri = item.command!.arguments![0] as vscode.Uri;
     assert.equal(uri.scheme, REMOTE_SCHEME);
+    assert.equal(uri.authority, "", "this machine's files have no authority");
+    // An ssh host named "local" is a host like any other: its source serves tunelab-remote://local/…, not this machine's files.
+    const onHost = new TextEncoder().encode("on the ssh host named local\n");
+    api.fileSystem.ensure("local", () => ({
+      stat: () => Promise.resolve({ type: vscode.FileType.File, ctime: 0, mtime: 0, size: onHost.length }),
+      readDirectory: () => Promise.resolve([]),
+      readFile: () => Promise.resolve(onHost),
+    }));
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.equal(doc.getText(), '{"w": [1, 2]}\n');
+    const remote = await vscode.workspace.fs.readFile(uri.with({ authority: "local" }));
+    assert.equal(new TextDecoder().decode(remote), "on the ssh host named local\n");
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, new Uint8Array([1]))), "checkpoint files are read-only");
   });
 
