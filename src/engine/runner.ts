@@ -645,7 +645,7 @@ export class Runner {
     const { expDir, config } = this.opts;
     let abs: string;
     try {
-      abs = persistCheckpoint(source, join(expDir, trial.dirName), trial.iteration);
+      abs = persistCheckpoint(source, join(expDir, trial.dirName), trial.iteration, this.removeRemote);
     } catch (e) {
       this.onProtocolError(trial, `could not keep checkpoint ${source}: ${e instanceof Error ? e.message : String(e)}`);
       return;

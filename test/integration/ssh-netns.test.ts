@@ -136,7 +136,7 @@ const HOST_LOST_MS = 4_000;
  * Three counter trials on two hosts (the netns host, 2 CPUs, and the loopback one, 3 CPUs), the
  * runner started in-process; or why that cannot be set up here.
  */
-async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eager") {
+async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eager", keep?: number) {
   const loopback = spawnSync("bash", [join(SCRIPTS, "start-local-sshd.sh")], { encoding: "utf8", timeout: 300_000 });
   const local = loopback.status === 0 ? sshTestEnv() : undefined;
   if (!local) return `no loopback sshd for the second host (start-local-sshd.sh exit ${loopback.status}): ${loopback.stderr.trim().split("\n").slice(-2).join(" ")}`;
@@ -151,6 +151,7 @@ async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eag
     samples: 3, concurrency: 3, seed, maxFailures: 0, storage,
     space: { x: uniform(0, 1), iters: ITERS, sleep: 0.25, ckpt_every: 4 },
     executor: { kind: "ssh", hosts, sshConfig: two.config },
+    ...(keep !== undefined ? { checkpoints: { keep } } : {}),
   }, configPath));
   const executor = new SshExecutor({ hosts, syncRoot: dirname(configPath), sshConfig: two.config, pollMs: 250, hostLostMs: HOST_LOST_MS, checkpoints });
   const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
@@ -158,6 +159,44 @@ async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eag
   const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
   return { two, executor, runner, dir, run: runner.run(), handles };
 }
+
+test("retention while an ssh host is lost: the checkpoints it drops there are deleted once the host answers again", { timeout: 300_000 }, async (t) => {
+  if (!env) return t.skip(skipReason);
+  const { readRemoteCheckpoint } = await import("../../src/engine/store/checkpoints.ts");
+  // keep 1 by recency: the first checkpoint a moved trial makes on the other host drops its last one on the lost host.
+  const setup = await twoHostRun("hostlost-retention", 4, "lazy", 1);
+  if (typeof setup === "string") return t.skip(setup);
+  const { two, executor, runner, dir, run, handles } = setup;
+  const newestRef = (id: string) => {
+    const ck = of(journal(dir), "checkpoint", id).at(-1);
+    return ck && existsSync(join(dir, ck.path)) ? readRemoteCheckpoint(join(dir, ck.path)) : undefined;
+  };
+  let linkDown = false;
+  try {
+    await waitFor(() => {
+      const onLost = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+      return onLost.length === 2 && handles().length === 3 && onLost.every((id) => newestRef(id)?.host === two.lost);
+    }, "two trials on the netns host, each with a checkpoint there", 120_000);
+    const lostIds = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+    link("down");
+    linkDown = true;
+    const onLostHost = lostIds.map((id) => newestRef(id)!.path);
+    await waitFor(() => lostIds.every((id) => newestRef(id)?.host === two.spare), "both moved trials checkpointed on the other host", 60_000);
+    // Retention dropped the lost host's checkpoints while nothing could reach it: they are still there.
+    for (const path of onLostHost) assert.ok(existsSync(path), `${path} cannot have been deleted while its host was unreachable`);
+    link("up");
+    linkDown = false;
+    await waitFor(() => onLostHost.every((path) => !existsSync(path)), "the dropped checkpoints deleted on the host once it answered", 60_000);
+    const summary = await run;
+    assert.equal(summary.outcome, "completed", summary.message);
+    assertEachIterationOnce(dir);
+  } finally {
+    if (linkDown) link("up");
+    runner.stop("test ended", "stopped", false);
+    await run.catch(() => undefined);
+    await executor.close(0);
+  }
+});
 
 /** Every trial TERMINATED with no failure counted, each iteration once in the journal and in result.json; the result.json rows by trial. */
 function assertEachIterationOnce(dir: string): Map<string, { training_iteration: number; pid: number }[]> {

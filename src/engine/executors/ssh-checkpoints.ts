@@ -23,6 +23,8 @@ export interface CheckpointHost {
   connect(): Promise<void>;
   /** The host's workdir, absolute (after prepare). */
   workdir(): string;
+  /** Deletes `dir` the next time the lost host answers (with the same round trip as its probe). */
+  removeLater(dir: string): void;
 }
 
 /** Bytes and time spent moving checkpoints, for the benchmark and the tests. */
@@ -93,10 +95,13 @@ export class RemoteCheckpoints {
     }
   }
 
-  /** Deletes a remote checkpoint that retention dropped; only inside the host's experiments dir. */
+  /**
+   * Deletes a remote checkpoint that retention dropped; only inside the host's experiments dir.
+   * On a lost host, or when the delete fails, it is deleted once the host answers again.
+   */
   remove(ref: RemoteCheckpointRef): void {
     const host = this.hosts(ref.host);
-    if (!host || host.down) return;
+    if (!host) return;
     let root: string;
     try {
       root = `${host.workdir()}/experiments/`;
@@ -106,7 +111,10 @@ export class RemoteCheckpoints {
     const path = posix.normalize(ref.path);
     // A trial may report any dir as its checkpoint (its data, its home): only our staging dirs are ours to delete.
     if (!path.startsWith(root) || !path.includes("/.staging/")) return;
-    void host.conn.exec(`rm -rf -- ${shQuote(path)}`, { timeoutMs: 60_000 });
+    if (host.down) return host.removeLater(path);
+    void host.conn.exec(`rm -rf -- ${shQuote(path)}`, { timeoutMs: 60_000 }).then((r) => {
+      if (r.code !== 0) host.removeLater(path);
+    }, () => host.removeLater(path));
   }
 
   /** Fetches a remote checkpoint into its placeholder's place, so the files are here from now on. */

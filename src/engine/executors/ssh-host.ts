@@ -31,6 +31,8 @@ export class SshHost {
   probing = false;
   /** Trials given up when the host was lost; killed once it answers, so their late results never count. */
   abandoned: SshTrialHandle[] = [];
+  /** Checkpoint dirs that retention dropped while the host was lost (or whose delete failed); deleted once it answers. */
+  removals: string[] = [];
   private address: Promise<string> | undefined;
 
   constructor(readonly spec: SshHostSpec, conn: SshConnectionOptions, private readonly prepareFn: (host: SshHost) => Promise<void>) {
@@ -52,18 +54,25 @@ export class SshHost {
     return !this.down && this.waitingSince !== undefined && now - this.waitingSince >= limitMs;
   }
 
+  /** Whether a probe has work to do besides asking for a sign of life. */
+  get owed(): boolean {
+    return this.abandoned.length > 0 || this.removals.length > 0;
+  }
+
   /**
    * Asks the host for a sign of life; the same round trip kills the processes given up there
-   * (matched by pid and start time). True once it answered.
+   * (matched by pid and start time) and deletes the checkpoint dirs owed. True once it answered.
    */
   async probe(timeoutMs: number): Promise<boolean> {
     if (this.probing) return false;
     this.probing = true;
+    const kills = this.abandoned.map((h) => `(${stopScript(h.pid, h.startTime, 0)})`);
+    const removals = this.removals.splice(0);
     try {
-      const kills = this.abandoned.map((h) => `(${stopScript(h.pid, h.startTime, 0)})`);
-      const r = await this.conn.exec([...kills, "true"].join("\n"), { timeoutMs });
+      const r = await this.conn.exec([...kills, ...removals.map((d) => `rm -rf -- ${shQuote(d)}`), "true"].join("\n"), { timeoutMs });
       if (r.code !== 0) {
         this.lastError = r.stderr.trim() || `ssh exit ${r.code}`;
+        this.removals.push(...removals);
         return false;
       }
       this.abandoned = [];

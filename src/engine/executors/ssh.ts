@@ -201,8 +201,8 @@ export class SshExecutor implements Executor {
     this.groups.failAll("tunelab: the experiment stopped before the trial could start");
     const all = this.hosts.flatMap((h) => [...h.trials.values()].map((t) => t.trial));
     await Promise.all(all.map((t) => t.stop(graceMs)));
-    // A lost host that answers again by now still runs what was given up there: one short try.
-    await Promise.all(this.hosts.filter((h) => h.abandoned.length > 0).map((h) => this.probeHost(h, 5_000)));
+    // A lost host that answers again by now still runs what was given up there, or keeps dropped checkpoints: one short try.
+    await Promise.all(this.hosts.filter((h) => h.owed).map((h) => this.probeHost(h, 5_000)));
     await this.detach();
   }
 
@@ -281,6 +281,7 @@ export class SshExecutor implements Executor {
       prepare: () => host.prepare(),
       connect: () => host.conn.connect(),
       workdir: () => host.conn.absolute(host.workdir),
+      removeLater: (dir) => void host.removals.push(dir),
     };
   }
 
@@ -353,6 +354,8 @@ export class SshExecutor implements Executor {
       for (const h of this.hosts) {
         if (h.down) void this.probeHost(h);
         else {
+          // Deletes owed from when it was lost (queued while the probe that found it was in flight) or that failed.
+          if (h.removals.length > 0) void h.probe(60_000);
           checkLost(h, this.hostLostMs, this.releaser);
           void pollHost(h, this.hostLostMs, this.releaser);
         }

@@ -51,11 +51,21 @@ export function checkpointDirName(iteration: number): string {
  * Synchronous: a rename is one syscall, and the runner must not journal the
  * checkpoint before its dir is in place.
  */
-export function persistCheckpoint(src: string, trialDir: string, iteration: number): string {
+export function persistCheckpoint(src: string, trialDir: string, iteration: number, removeRemote?: (ref: RemoteCheckpointRef) => void): string {
   const dest = join(trialDir, checkpointDirName(iteration));
   if (resolve(src) === resolve(dest)) return dest; // saved in place already
   mkdirSync(trialDir, { recursive: true });
+  // A trial that restarted below this iteration reaches it again: the placeholder it replaces
+  // is the only record of the earlier run's files on their host, so they go too.
+  const replaced = removeRemote ? refOrUndefined(dest) : undefined;
   rmSync(dest, { recursive: true, force: true });
+  persistInto(src, dest, iteration);
+  const now = replaced && refOrUndefined(dest);
+  if (replaced && !replaced.shared && !(now?.host === replaced.host && now.path === replaced.path)) removeRemote?.(replaced);
+  return dest;
+}
+
+function persistInto(src: string, dest: string, iteration: number): void {
   try {
     renameSync(src, dest);
   } catch (error) {
@@ -69,7 +79,14 @@ export function persistCheckpoint(src: string, trialDir: string, iteration: numb
     renameSync(tmp, dest);
     rmSync(src, { recursive: true, force: true });
   }
-  return dest;
+}
+
+function refOrUndefined(dir: string): RemoteCheckpointRef | undefined {
+  try {
+    return readRemoteCheckpoint(dir);
+  } catch {
+    return undefined; // a broken placeholder names nothing to delete
+  }
 }
 
 /**

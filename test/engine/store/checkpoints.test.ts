@@ -94,6 +94,32 @@ test("a remote checkpoint's placeholder names its host, path and tunelab-remote 
   assert.throws(() => readRemoteCheckpoint(join(dir, "local")), /does not name a host and path/);
 });
 
+test("a checkpoint replacing a placeholder of the same iteration (a restarted trial) hands the earlier remote files to the executor", () => {
+  const trialDir = mkdtempSync(join(tmpdir(), "tunelab-replace-"));
+  const removed: string[] = [];
+  const gone = (ref: RemoteCheckpointRef): void => void removed.push(`${ref.host}:${ref.path}`);
+  const staged = (name: string, host: string, path: string, shared = false): string => {
+    const dir = join(trialDir, ".staging", name);
+    writeRemoteCheckpoint(dir, host, path, shared);
+    return dir;
+  };
+  persistCheckpoint(staged("a", "lost", "/r/attempt-1/ck4"), trialDir, 4, gone);
+  assert.deepEqual(removed, [], "nothing was there before");
+  persistCheckpoint(staged("b", "spare", "/r/attempt-2/ck4"), trialDir, 4, gone);
+  assert.deepEqual(removed, ["lost:/r/attempt-1/ck4"]);
+  assert.equal(readRemoteCheckpoint(join(trialDir, checkpointDirName(4)))?.host, "spare");
+  // The same remote files reported again are not deleted; files shared with another trial (PBT) never are.
+  persistCheckpoint(staged("c", "spare", "/r/attempt-2/ck4"), trialDir, 4, gone);
+  writeRemoteCheckpoint(join(trialDir, checkpointDirName(5)), "h", "/r/shared", true);
+  persistCheckpoint(staged("d", "spare", "/r/attempt-2/ck5"), trialDir, 5, gone);
+  // Files here replacing a placeholder: the placeholder's remote files go.
+  mkdirSync(join(trialDir, "local6"));
+  writeRemoteCheckpoint(join(trialDir, checkpointDirName(6)), "h", "/r/ck6");
+  writeFileSync(join(trialDir, "local6", "model.bin"), "w");
+  persistCheckpoint(join(trialDir, "local6"), trialDir, 6, gone);
+  assert.deepEqual(removed, ["lost:/r/attempt-1/ck4", "h:/r/ck6"]);
+});
+
 test("removing a placeholder hands its remote checkpoint to the executor, unless a PBT exploit shares it", () => {
   const expDir = mkdtempSync(join(tmpdir(), "tunelab-remote-ret-"));
   const removed: RemoteCheckpointRef[] = [];
