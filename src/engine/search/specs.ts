@@ -57,7 +57,7 @@ export interface TpeOptions {
 }
 export interface TpeSpec extends SearchSpec, Omit<TpeOptions, "seed"> { kind: "tpe" }
 
-/** Tree-structured Parzen Estimator (Optuna's TPESampler, HyperOpt's algorithm). Needs metric and mode. */
+/** Tree-structured Parzen Estimator (HyperOpt's algorithm): joint kernels by default, `flavor: "optuna"` for Optuna 3.x's TPESampler exactly. Needs metric and mode. */
 export const tpe = (opts: TpeOptions = {}): TpeSpec => ({ kind: "tpe", ...opts });
 
 /** Acquisition function of BayesOpt: upper confidence bound, expected improvement or probability of improvement. */
