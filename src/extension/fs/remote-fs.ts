@@ -3,8 +3,9 @@
  * so the editor opens them read-only and local and remote checkpoints look the
  * same: `tunelab-remote://<host>/<abs path>` for a file on ssh host <host>, and
  * `tunelab-remote:/<abs path>` (no authority) for this machine, so that no ssh
- * host name, `local` included, can stand for this machine. A checkpoint kept on an ssh host is read through the bundled CLI
- * (fs/cli-source.ts), registered per host when the tree first shows one.
+ * host name, `local` included, can stand for this machine. A checkpoint kept on
+ * an ssh host is read through the bundled CLI (fs/cli-source.ts), registered per
+ * host when the tree first shows one.
  */
 import * as vscode from "vscode";
 import { readdir, readFile, stat } from "node:fs/promises";
