@@ -4,7 +4,7 @@ import * as d from "../../../src/engine/space/domains.ts";
 import { createSearcher, randomSearch, tpe } from "../../../src/engine/search/index.ts";
 import type { SearchSpec } from "../../../src/engine/config.ts";
 
-// A shifted, rotated-free ellipsoid with a curved valley term: smooth, 4-D, minimum 0 at OPT.
+// A shifted ellipsoid plus a curved valley term: smooth, 4-D, minimum 0 at OPT.
 const OPT = [1, -2, 0.5, 3];
 const f = (x: number[]): number => x.reduce((s, v, i) => s + (i + 1) * (v - (OPT[i] as number)) ** 2, 0)
   + 5 * ((x[1] as number) - (OPT[1] as number) - ((x[0] as number) - (OPT[0] as number)) ** 2) ** 2;

@@ -98,9 +98,9 @@ test("a checkpoint replacing a placeholder of the same iteration (a restarted tr
   const trialDir = mkdtempSync(join(tmpdir(), "tunelab-replace-"));
   const removed: string[] = [];
   const gone = (ref: RemoteCheckpointRef): void => void removed.push(`${ref.host}:${ref.path}`);
-  const staged = (name: string, host: string, path: string, shared = false): string => {
+  const staged = (name: string, host: string, path: string): string => {
     const dir = join(trialDir, ".staging", name);
-    writeRemoteCheckpoint(dir, host, path, shared);
+    writeRemoteCheckpoint(dir, host, path);
     return dir;
   };
   persistCheckpoint(staged("a", "lost", "/r/attempt-1/ck4"), trialDir, 4, gone);
