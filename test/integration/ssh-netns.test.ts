@@ -157,7 +157,9 @@ async function twoHostRun(name: string, seed: number, checkpoints: "lazy" | "eag
   const runner = new Runner({ config: prepared.config, configPath, expDir: prepared.expDir, seed: prepared.seed, executor, capacity: { cpus: 5, gpus: 0 } });
   const dir = prepared.expDir;
   const handles = (id?: string): SshTrialHandle[] => of(journal(dir), "handle", id).map((e) => e.handle as SshTrialHandle);
-  return { two, executor, runner, dir, run: runner.run(), handles };
+  /** The trials that were started on the netns host, in start order. */
+  const onLostHost = (): string[] => of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+  return { two, executor, runner, dir, run: runner.run(), handles, onLostHost };
 }
 
 test("retention while an ssh host is lost: the checkpoints it drops there are deleted once the host answers again", { timeout: 300_000 }, async (t) => {
@@ -166,7 +168,7 @@ test("retention while an ssh host is lost: the checkpoints it drops there are de
   // keep 1 by recency: the first checkpoint a moved trial makes on the other host drops its last one on the lost host.
   const setup = await twoHostRun("hostlost-retention", 4, "lazy", 1);
   if (typeof setup === "string") return t.skip(setup);
-  const { two, executor, runner, dir, run, handles } = setup;
+  const { two, executor, runner, dir, run, handles, onLostHost } = setup;
   const newestRef = (id: string) => {
     const ck = of(journal(dir), "checkpoint", id).at(-1);
     return ck && existsSync(join(dir, ck.path)) ? readRemoteCheckpoint(join(dir, ck.path)) : undefined;
@@ -174,19 +176,19 @@ test("retention while an ssh host is lost: the checkpoints it drops there are de
   let linkDown = false;
   try {
     await waitFor(() => {
-      const onLost = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+      const onLost = onLostHost();
       return onLost.length === 2 && handles().length === 3 && onLost.every((id) => newestRef(id)?.host === two.lost);
     }, "two trials on the netns host, each with a checkpoint there", 120_000);
-    const lostIds = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+    const lostIds = onLostHost();
     link("down");
     linkDown = true;
-    const onLostHost = lostIds.map((id) => newestRef(id)!.path);
+    const droppedPaths = lostIds.map((id) => newestRef(id)!.path);
     await waitFor(() => lostIds.every((id) => newestRef(id)?.host === two.spare), "both moved trials checkpointed on the other host", 60_000);
     // Retention dropped the lost host's checkpoints while nothing could reach it: they are still there.
-    for (const path of onLostHost) assert.ok(existsSync(path), `${path} cannot have been deleted while its host was unreachable`);
+    for (const path of droppedPaths) assert.ok(existsSync(path), `${path} cannot have been deleted while its host was unreachable`);
     link("up");
     linkDown = false;
-    await waitFor(() => onLostHost.every((path) => !existsSync(path)), "the dropped checkpoints deleted on the host once it answered", 60_000);
+    await waitFor(() => droppedPaths.every((path) => !existsSync(path)), "the dropped checkpoints deleted on the host once it answered", 60_000);
     const summary = await run;
     assert.equal(summary.outcome, "completed", summary.message);
     assertEachIterationOnce(dir);
@@ -220,7 +222,7 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
   // Eager: a copy of every checkpoint is here, so the trials can go on elsewhere while their host is gone.
   const setup = await twoHostRun("hostlost", 3, "eager");
   if (typeof setup === "string") return t.skip(setup);
-  const { two, executor, runner, dir, run, handles } = setup;
+  const { two, executor, runner, dir, run, handles, onLostHost } = setup;
   let linkDown = false;
   try {
     // Both trials on the lost host have a checkpoint (iteration 4) before the cut.
@@ -230,7 +232,7 @@ test("an ssh host lost for longer than hostLostMs: its trials are retried on the
         && of(journal(dir), "checkpoint").filter((c) => onLost.some((h) => h.dir.includes(c.id))).length >= 2;
     }, "two trials on the netns host with a checkpoint each, one on the loopback host", 120_000);
     const abandoned = handles().filter((h) => h.host === two.lost);
-    const lostIds = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+    const lostIds = onLostHost();
     link("down");
     linkDown = true;
     const cutAt = Date.now();
@@ -283,15 +285,15 @@ test("lazy checkpoints on a lost ssh host: its trials restart on the other host 
   // Lazy (the default): the checkpoints stay on the host that is about to be lost.
   const setup = await twoHostRun("hostlost-lazy", 4, "lazy");
   if (typeof setup === "string") return t.skip(setup);
-  const { two, executor, runner, dir, run, handles } = setup;
+  const { two, executor, runner, dir, run, handles, onLostHost } = setup;
   let linkDown = false;
   try {
     await waitFor(() => {
-      const onLost = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id);
+      const onLost = onLostHost();
       return onLost.length === 2 && handles().length === 3 && onLost.every((id) => of(journal(dir), "checkpoint", id).length >= 2);
     }, "two trials on the netns host with two checkpoints each, one on the loopback host", 120_000);
     const abandoned = handles().filter((h) => h.host === two.lost);
-    const [kept, scratch] = of(journal(dir), "handle").filter((e) => (e.handle as SshTrialHandle).host === two.lost).map((e) => e.id) as [string, string];
+    const [kept, scratch] = onLostHost() as [string, string];
     // One trial's oldest checkpoint is brought home (as `tunelab checkpoint fetch` would): it survives the host.
     const keptCk = of(journal(dir), "checkpoint", kept)[0]!;
     await executor.materializeCheckpoint(join(dir, keptCk.path));
